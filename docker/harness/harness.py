@@ -1,0 +1,11 @@
+# The sandbox harness: python3 -I -S /opt/llsr/harness.py
+# Reads one LLSR1 frame on stdin, runs the tests, writes one report line.
+# See docs/protocol.md and docs/harness.md. This file stays tiny because a
+# script is never byte-compiled; the work is in llsr_parent (cached .pyc).
+import sys
+
+sys.path.insert(0, __file__.rpartition("/")[0] or ".")
+import llsr_parent  # noqa: E402
+
+del sys.path[0]
+sys.exit(llsr_parent.main())

@@ -1,0 +1,31 @@
+#ifndef LLSR_HARNESS_H
+#define LLSR_HARNESS_H
+/* Both ends of the wire protocol with the harness inside the container
+ * (docs/protocol.md): the job frame we send on its stdin, and the report it
+ * writes on its stdout. */
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "llsr/buf.h"
+#include "llsr/config.h"
+#include "llsr/request.h"
+
+#define HARNESS_NONCE_LEN 32
+
+/* Fills nonce (HARNESS_NONCE_LEN + 1 bytes) with fresh random hex. */
+int harness_nonce(char *nonce);
+
+/* Appends the frame "LLSR1 <len>\n<json>" for r to out. 0, or -1 on ENOMEM
+ * or when it would exceed out's cap. */
+int harness_frame(const struct request *r, const struct config *cfg,
+		  const char *nonce, struct buf *out);
+
+/* Finds the last complete line "<nonce> <json>\n" in out[0..len), and
+ * checks every field of the report against the protocol. Returns a new
+ * object holding only the known, valid fields (caller frees with
+ * json_object_put), or NULL when there is no valid report. */
+json_object *harness_report(const char *out, size_t len, const char *nonce);
+
+#endif

@@ -1,0 +1,28 @@
+#ifndef LLSR_POLICY_H
+#define LLSR_POLICY_H
+/* The sandbox policy: turns the configuration and a request's limits into
+ * an Engine API container spec (the body of POST /containers/create). It
+ * touches no socket. */
+
+#include <json-c/json.h>
+
+#include "llsr/config.h"
+
+/* Label every container of ours carries, so that a sweeper can find them. */
+#define POLICY_LABEL "ll-solution-runner"
+
+/* The command the image runs: the harness, reading its job from stdin. */
+#define POLICY_HARNESS_PATH "/opt/llsr/harness.py"
+
+struct policy_limits {
+	long memory_mb;
+	long deadline_unix;	/* when the container must be gone at the latest */
+};
+
+/* Returns a new spec (caller frees with json_object_put), or NULL on ENOMEM.
+ * owner is a free-form string identifying the worker (host:pid:start). */
+json_object *policy_container_spec(const struct config *cfg,
+				   const struct policy_limits *lim,
+				   const char *owner);
+
+#endif

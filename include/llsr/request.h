@@ -1,0 +1,40 @@
+#ifndef LLSR_REQUEST_H
+#define LLSR_REQUEST_H
+/* Validation of a /run_code request body into a submission. Knows JSON and
+ * base64, and the limits a client may ask for; knows nothing of HTTP or
+ * Docker. */
+
+#include <stddef.h>
+
+#include "llsr/config.h"
+#include "llsr/err.h"
+
+struct request {
+	unsigned char *code;		/* decoded solution, NUL-terminated */
+	size_t code_len;
+	unsigned char *tests;		/* decoded tests, "" when absent */
+	size_t tests_len;
+	unsigned char *stdin_data;	/* decoded stdin, "" when absent */
+	size_t stdin_len;
+	char *entry_point;		/* NULL when absent */
+	long timeout_ms;		/* effective: client's or the cap */
+	long test_timeout_ms;		/* <= timeout_ms */
+	long memory_mb;
+	int stop_on_first_failure;
+};
+
+/* Deepest JSON nesting accepted in a body. */
+#define REQUEST_MAX_DEPTH 16
+
+/* Parses and validates body[0..len) against the caps in cfg. On success
+ * fills r (release with request_release) and returns 0. On bad input
+ * returns -1 with e set to a 400: invalid_json, missing_field,
+ * invalid_base64 (naming the field and byte offset), invalid_field or
+ * unsupported_language; r is left empty. */
+int request_parse(struct request *r, const char *body, size_t len,
+		  const struct config *cfg, struct llsr_err *e);
+
+/* Frees what r owns; r can be NULL. */
+void request_release(struct request *r);
+
+#endif

@@ -1,0 +1,17 @@
+#ifndef LLSR_RESULT_H
+#define LLSR_RESULT_H
+/* Builds the 200 response of /run_code from a run's outcome: the harness's
+ * validated report when there is one, or a verdict from what the runner saw
+ * (its own timeout, the engine's OOM flag, the output cap). */
+
+#include <json-c/json.h>
+
+#include "llsr/runner.h"
+
+/* Returns a new object (caller frees with json_object_put), NULL on ENOMEM. */
+json_object *result_build(const struct run_outcome *o);
+
+/* Builds {"error": {"code": code, "message": message}}. */
+json_object *result_error(const char *code, const char *message);
+
+#endif

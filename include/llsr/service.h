@@ -1,0 +1,44 @@
+#ifndef LLSR_SERVICE_H
+#define LLSR_SERVICE_H
+/* The application behind the HTTP routes: validates a /run_code body, runs
+ * it, and builds the JSON answer. Work that must not delay the client
+ * (removing the used container) is kept for service_after. Knows nothing of
+ * FastCGI. */
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "llsr/config.h"
+
+struct service;
+
+struct reply {
+	int status;			/* HTTP status */
+	json_object *body;		/* owned by the reply; reply_release */
+	const char *verdict;		/* static, for the access log; "-" */
+	char container[16];		/* short container id or "-" */
+};
+
+/* cfg is borrowed and must outlive the service. NULL on ENOMEM. */
+struct service *service_new(const struct config *cfg);
+void service_free(struct service *s);
+
+/* Checks the engine once at start-up: reachable, API version, image,
+ * runtime. Returns 0, or -1 when the configuration cannot work (unknown
+ * runtime): that is fatal. An unreachable engine only logs a warning. */
+int service_startup(struct service *s);
+
+void service_run_code(struct service *s, const char *body, size_t len,
+		      struct reply *rp);
+void service_health(struct service *s, struct reply *rp);
+
+/* Fills rp with {"error": {code, message}}. */
+void reply_error(struct reply *rp, int status, const char *code,
+		 const char *message);
+void reply_release(struct reply *rp);
+
+/* Runs the deferred work; call after the response is finished. */
+void service_after(struct service *s);
+
+#endif

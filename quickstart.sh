@@ -1,0 +1,220 @@
+#!/bin/bash
+# ll-solution-runner quick start, for a fresh Debian 12 machine, as root.
+#
+#   ./quickstart.sh serve   install what is missing, build, and serve on
+#                           http://127.0.0.1:8080 (lighttpd + spawn-fcgi)
+#   ./quickstart.sh test    the same set-up, then every test; the last line
+#                           is "N passed, N failed"
+#   ./quickstart.sh stop    stop what `serve` started
+#
+# Environment: LLSR_PORT (8080), LLSR_WORKERS (cores + 1),
+# LLSR_SKIP_SANITIZERS=1 to skip the ASan/UBSan pass of `test`.
+set -eu
+
+top=$(cd "$(dirname "$0")" && pwd)
+cd "$top"
+
+PORT=${LLSR_PORT:-8080}
+WORKERS=${LLSR_WORKERS:-$(($(nproc) + 1))}
+SERVE_DIR=/run/ll-solution-runner
+LOG_DIR=/var/log/ll-solution-runner
+DOCKER_SOCK=/var/run/docker.sock
+WORKER_USER=ll-solution-runner
+
+PACKAGES="build-essential autoconf automake libtool pkg-config
+libjson-c-dev libcurl4-openssl-dev libfcgi-dev check
+spawn-fcgi multiwatch lighttpd docker.io debootstrap
+curl ca-certificates python3"
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'quickstart: %s\n' "$*" >&2; exit 1; }
+
+install_packages() {
+	local missing="" p
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	say "installing Debian packages:$missing"
+	apt-get update -q
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+}
+
+ensure_user() {
+	id "$WORKER_USER" >/dev/null 2>&1 ||
+		useradd --system --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin "$WORKER_USER"
+	# The workers talk to the engine: the docker group grants its socket.
+	usermod -a -G docker "$WORKER_USER"
+}
+
+engine_up() {
+	curl -fsS --max-time 5 --unix-socket "$DOCKER_SOCK" http://localhost/_ping >/dev/null 2>&1
+}
+
+ensure_engine() {
+	engine_up && return 0
+	say "starting dockerd (no bridge network: the sandbox needs none)"
+	mkdir -p "$LOG_DIR"
+	nohup dockerd --bridge=none --iptables=false >>"$LOG_DIR/dockerd.log" 2>&1 &
+	for _ in $(seq 1 120); do
+		engine_up && return 0
+		sleep 0.5
+	done
+	tail -20 "$LOG_DIR/dockerd.log" >&2
+	die "dockerd did not come up (log: $LOG_DIR/dockerd.log)"
+}
+
+build() { # build DIR [configure args...]
+	local dir=$1
+	shift
+	if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
+		say "autogen"
+		./autogen.sh >/dev/null 2>&1 || ./autogen.sh
+	fi
+	mkdir -p "$dir"
+	if [ ! -f "$dir/Makefile" ] || [ configure -nt "$dir/Makefile" ]; then
+		say "configure $dir $*"
+		(cd "$dir" && "$top/configure" -q "$@")
+	fi
+	say "make ($dir)"
+	make -C "$dir" -j"$(nproc)" >/dev/null
+}
+
+setup() {
+	[ "$(id -u)" -eq 0 ] || die "run me as root (I install packages and start dockerd)"
+	install_packages
+	ensure_user
+	ensure_engine
+	say "sandbox image"
+	docker/build-image.sh
+	build _build
+}
+
+serve() {
+	setup
+	tests/integration/stack.sh stop "$SERVE_DIR"
+	say "starting $WORKERS workers and lighttpd on 127.0.0.1:$PORT"
+	tests/integration/stack.sh start _build/ll-solution-runner \
+		conf/ll-solution-runner.conf "$SERVE_DIR" "$PORT" "$WORKERS"
+	cat <<MSG
+
+ll-solution-runner is serving on http://127.0.0.1:$PORT (logs: $SERVE_DIR/log/)
+Try it:
+
+  curl -s http://127.0.0.1:$PORT/run_code -H 'Content-Type: application/json' \\
+    -d '{"code": "'"\$(printf 'def add(a, b):\\n    return a + b\\n' | base64 -w0)"'",
+         "tests": "'"\$(printf 'assert add(1, 2) == 3\\nassert add(2, 2) == 5\\n' | base64 -w0)"'"}'
+
+Stop it with: ./quickstart.sh stop
+MSG
+}
+
+# ---- test ----
+PASSED=0
+FAILED=0
+SKIPPED=0
+
+# Adds up the results automake recorded for every TAP test of a build.
+count_make_check() {
+	local dir=$1 p f s
+	p=$(find "$dir/tests" -name '*.trs' -exec grep -h '^:test-result: PASS' {} + | wc -l)
+	f=$(find "$dir/tests" -name '*.trs' -exec grep -h -E '^:test-result: (FAIL|ERROR|XPASS)' {} + | wc -l)
+	s=$(find "$dir/tests" -name '*.trs' -exec grep -h -E '^:test-result: (SKIP|XFAIL)' {} + | wc -l)
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	SKIPPED=$((SKIPPED + s))
+	say "$dir: $p passed, $f failed, $s skipped"
+}
+
+# Counts a TAP stream read from a file.
+count_tap() {
+	local file=$1 p f s
+	p=$(grep -c -E '^ok [0-9]+' "$file" || true)
+	s=$(grep -c -E '^ok [0-9]+.*# (SKIP|skip)' "$file" || true)
+	f=$(grep -c -E '^not ok [0-9]+' "$file" || true)
+	PASSED=$((PASSED + p - s))
+	FAILED=$((FAILED + f))
+	SKIPPED=$((SKIPPED + s))
+	# A suite that died before its plan counts as a failure.
+	if ! grep -q -E '^1\.\.[0-9]+' "$file"; then
+		FAILED=$((FAILED + 1))
+		echo "not ok - $file: no TAP plan (the suite did not finish)"
+	fi
+}
+
+our_containers() {
+	curl -fsS --unix-socket "$DOCKER_SOCK" -G http://localhost/containers/json \
+		--data-urlencode 'all=1' \
+		--data-urlencode 'filters={"label":["ll-solution-runner"]}' |
+		python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
+
+run_tests() {
+	local run tap rc=0 n sanbuild=_build
+	setup
+
+	say "unit tests (make check)"
+	make -C _build check >/dev/null 2>&1 || rc=1
+	count_make_check _build
+	[ $rc -eq 0 ] || cat _build/test-suite.log
+
+	if [ "${LLSR_SKIP_SANITIZERS:-0}" != 1 ]; then
+		build _build-san --enable-sanitizers
+		say "unit tests under ASan + UBSan"
+		rc=0
+		make -C _build-san check >/dev/null 2>&1 || rc=1
+		count_make_check _build-san
+		[ $rc -eq 0 ] || cat _build-san/test-suite.log
+		sanbuild=_build-san
+	fi
+
+	run=$(mktemp -d /tmp/llsr-test.XXXXXX)
+	chmod 755 "$run"
+	tap="$run/integration.tap"
+	say "integration tests through lighttpd, spawn-fcgi and dockerd ($sanbuild)"
+	tests/integration/stack.sh start "$sanbuild/ll-solution-runner" \
+		conf/ll-solution-runner.conf "$run" 18080 2
+	python3 tests/integration/run.py --url http://127.0.0.1:18080 >"$tap" 2>&1 || true
+	cat "$tap"
+	tests/integration/stack.sh stop "$run"
+	count_tap "$tap"
+
+	# After the workers have stopped, every container they made is gone.
+	n=$(our_containers)
+	if [ "$n" -eq 0 ]; then
+		echo "ok - no container left behind"
+		PASSED=$((PASSED + 1))
+	else
+		echo "not ok - $n container(s) left behind"
+		FAILED=$((FAILED + 1))
+	fi
+	if grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$run/log/"* 2>/dev/null; then
+		echo "not ok - sanitizer reports in the worker logs"
+		grep -h -A30 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$run/log/"* | head -80
+		FAILED=$((FAILED + 1))
+	else
+		echo "ok - no sanitizer report in the worker logs"
+		PASSED=$((PASSED + 1))
+	fi
+	rm -rf "$run"
+
+	if [ "$SKIPPED" -gt 0 ]; then
+		echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+	else
+		echo "$PASSED passed, $FAILED failed"
+	fi
+	[ "$FAILED" -eq 0 ]
+}
+
+case "${1:-}" in
+serve) serve ;;
+test) run_tests ;;
+stop) tests/integration/stack.sh stop "$SERVE_DIR" ;;
+*)
+	echo "usage: $0 serve|test|stop" >&2
+	exit 2
+	;;
+esac

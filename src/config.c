@@ -1,0 +1,566 @@
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "llsr/config.h"
+#include "llsr/log.h"
+
+/* Longer lines are reported, not truncated; comments may be any length. */
+#define CONFIG_LINE_MAX 4096
+
+enum key_type { T_STRING, T_PATH, T_LONG, T_DOUBLE, T_ENUM };
+
+struct key {
+	const char *name;
+	enum key_type type;
+	size_t off;		/* of the field in struct config */
+	size_t size;		/* of the field; strings keep size - 1 bytes */
+	double min, max;	/* T_LONG, T_DOUBLE; exact for these ranges */
+	const char *def;	/* default, parsed like a value from the file */
+	const char *(*check)(const char *v);	/* T_STRING: NULL if v is ok */
+	const char *const *names;	/* T_ENUM: index is the value */
+};
+
+/* Where a problem is reported and how many there were. */
+struct ctx {
+	const char *path;
+	unsigned long line;
+	FILE *errout;
+	int problems;
+};
+
+/* The enum fields are stored through an int lvalue. */
+_Static_assert(sizeof(enum config_log_target) == sizeof(int),
+	       "log_target is stored as an int");
+_Static_assert(CONFIG_LOG_STDERR == 0 && CONFIG_LOG_SYSLOG == 1,
+	       "log_target_names order");
+_Static_assert(LOG_LVL_ERROR == 0 && LOG_LVL_WARN == 1 &&
+		   LOG_LVL_INFO == 2 && LOG_LVL_DEBUG == 3,
+	       "log_level_names order");
+
+static const char *const log_target_names[] = { "stderr", "syslog", NULL };
+static const char *const log_level_names[] = { "error", "warn", "info",
+					       "debug", NULL };
+
+static int
+is_digit(int ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+static int
+is_alnum(int ch)
+{
+	return is_digit(ch) || (ch >= 'A' && ch <= 'Z') ||
+	    (ch >= 'a' && ch <= 'z');
+}
+
+/* 1 when every byte of v is ASCII alphanumeric or in extra. */
+static int
+only_chars(const char *v, const char *extra)
+{
+	for (; *v; v++)
+		if (!is_alnum((unsigned char)*v) && !strchr(extra, *v))
+			return 0;
+	return 1;
+}
+
+/* Parses a whole decimal integer: digits with an optional '-', nothing
+ * else (strtol alone would take leading space, '+' and trailing junk). */
+static int
+parse_long(const char *v, long *out)
+{
+	char *end;
+	long n;
+
+	if (*v != '-' && !is_digit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (end == v || *end || errno == ERANGE)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static const char *
+check_url(const char *v)
+{
+	const char *p;
+
+	for (p = v; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return "must not contain spaces or control characters";
+	if (!strncmp(v, "unix://", 7))
+		return v[7] == '/' && v[8] ? NULL :
+		    "unix:// needs an absolute socket path";
+	if (!strncmp(v, "http://", 7))
+		return v[7] && v[7] != '/' ? NULL : "http:// needs a host";
+	if (!strncmp(v, "https://", 8))
+		return v[8] && v[8] != '/' ? NULL : "https:// needs a host";
+	return "must start with unix://, http:// or https://";
+}
+
+static const char *
+check_api_version(const char *v)
+{
+	long n;
+
+	if (!strcmp(v, "auto"))
+		return NULL;
+	if (strncmp(v, "1.", 2) || !is_digit((unsigned char)v[2]) ||
+	    v[2] == '0' || strlen(v + 2) > 3 || parse_long(v + 2, &n) < 0 ||
+	    n < 12)
+		return "must be auto or 1.N with N from 12 to 999";
+	return NULL;
+}
+
+static const char *
+check_image(const char *v)
+{
+	if (!*v || !only_chars(v, "._:/@-"))
+		return "must be a non-empty image reference "
+		       "(letters, digits and ._:/@-)";
+	return NULL;
+}
+
+static const char *
+check_runtime(const char *v)
+{
+	if (!only_chars(v, "._-"))
+		return "must be empty or letters, digits and ._-";
+	return NULL;
+}
+
+static const char *
+check_user(const char *v)
+{
+	static const char *const bad = "must be uid:gid, both from 1 to "
+				       "2147483647 (root is refused)";
+	char tmp[64];
+	char *gid;
+	long u, g;
+
+	if (strlen(v) >= sizeof(tmp))
+		return bad;
+	memcpy(tmp, v, strlen(v) + 1);
+	gid = strchr(tmp, ':');
+	if (!gid)
+		return bad;
+	*gid++ = '\0';
+	if (!is_digit((unsigned char)tmp[0]) || !is_digit((unsigned char)*gid) ||
+	    parse_long(tmp, &u) < 0 || parse_long(gid, &g) < 0 || u < 1 ||
+	    u > 2147483647L || g < 1 || g > 2147483647L)
+		return bad;
+	return NULL;
+}
+
+static const char *
+check_path(const char *v)
+{
+	const char *p;
+
+	if (!*v)
+		return NULL;
+	if (*v != '/')
+		return "must be an absolute path or empty";
+	for (p = v; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			return "must not contain control characters";
+	return NULL;
+}
+
+#define F(m) offsetof(struct config, m), sizeof(((struct config *)0)->m)
+#define STRING(m, def, chk) { #m, T_STRING, F(m), 0, 0, def, chk, NULL }
+#define PATH(m) { #m, T_PATH, F(m), 0, 0, "", NULL, NULL }
+#define LONG(m, lo, hi, def) { #m, T_LONG, F(m), lo, hi, def, NULL, NULL }
+#define DOUBLE(m, lo, hi, def) { #m, T_DOUBLE, F(m), lo, hi, def, NULL, NULL }
+#define ENUM(m, names, def) { #m, T_ENUM, F(m), 0, 0, def, NULL, names }
+
+/* Every key, in the order of conf/ll-solution-runner.conf and config_dump. */
+static const struct key keys[] = {
+	STRING(engine_url, "unix:///var/run/docker.sock", check_url),
+	PATH(engine_tls_ca),
+	PATH(engine_tls_cert),
+	PATH(engine_tls_key),
+	STRING(engine_api_version, "auto", check_api_version),
+	LONG(engine_timeout_ms, 100, 600000, "10000"),
+	STRING(image, "llsr-sandbox:latest", check_image),
+	STRING(runtime, "", check_runtime),
+	STRING(user, "10001:10001", check_user),
+	LONG(memory_mb, 16, 65536, "256"),
+	LONG(timeout_ms, 100, 600000, "10000"),
+	DOUBLE(cpus, 0.01, 256, "1.0"),
+	LONG(pids_limit, 8, 65536, "64"),
+	LONG(tmpfs_mb, 1, 65536, "64"),
+	LONG(nofile, 16, 1048576, "256"),
+	LONG(fsize_mb, 1, 65536, "16"),
+	LONG(output_limit_bytes, 1024, 16777216, "65536"),
+	LONG(report_limit_bytes, 65536, 268435456, "4194304"),
+	LONG(max_body_bytes, 1024, 268435456, "4194304"),
+	ENUM(log_target, log_target_names, "stderr"),
+	ENUM(log_level, log_level_names, "info"),
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static void problem(struct ctx *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+problem(struct ctx *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	x->problems++;
+	if (!x->errout)
+		return;
+	fprintf(x->errout, "%s:%lu: ", x->path ? x->path : "(config)",
+		x->line);
+	va_start(ap, fmt);
+	vfprintf(x->errout, fmt, ap);
+	va_end(ap);
+	fputc('\n', x->errout);
+}
+
+static const struct key *
+key_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].name, name))
+			return &keys[i];
+	return NULL;
+}
+
+/* Parses v and stores it in k's field of c; c is untouched on failure, and
+ * msg says what is wrong. */
+static int
+key_set(const struct key *k, struct config *c, const char *v, char *msg,
+	size_t msgsize)
+{
+	char *field = (char *)c + k->off;
+	const char *why;
+	char *end;
+	size_t len, i;
+	double d;
+	long l;
+
+	switch (k->type) {
+	case T_STRING:
+	case T_PATH:
+		len = strlen(v);
+		if (len >= k->size) {
+			snprintf(msg, msgsize, "value too long (%zu bytes, at "
+				 "most %zu)", len, k->size - 1);
+			return -1;
+		}
+		why = k->type == T_PATH ? check_path(v) :
+		    k->check ? k->check(v) : NULL;
+		if (why) {
+			snprintf(msg, msgsize, "%s", why);
+			return -1;
+		}
+		memcpy(field, v, len + 1);
+		return 0;
+	case T_LONG:
+		if (parse_long(v, &l) < 0) {
+			snprintf(msg, msgsize, "'%.64s' is not an integer", v);
+			return -1;
+		}
+		if (l < k->min || l > k->max) {
+			snprintf(msg, msgsize, "%ld is out of range (%ld to %ld)",
+				 l, (long)k->min, (long)k->max);
+			return -1;
+		}
+		*(long *)field = l;
+		return 0;
+	case T_DOUBLE:
+		/* No space, hex, inf or nan: only what a person would write. */
+		errno = 0;
+		d = strtod(v, &end);
+		if (!*v || strspn(v, "0123456789.eE+-") != strlen(v) || *end ||
+		    errno == ERANGE) {
+			snprintf(msg, msgsize, "'%.64s' is not a number", v);
+			return -1;
+		}
+		if (!(d >= k->min && d <= k->max)) {
+			snprintf(msg, msgsize, "%.64s is out of range (%g to %g)",
+				 v, k->min, k->max);
+			return -1;
+		}
+		*(double *)field = d;
+		return 0;
+	case T_ENUM:
+		for (i = 0; k->names[i]; i++) {
+			if (!strcmp(v, k->names[i])) {
+				*(int *)field = (int)i;
+				return 0;
+			}
+		}
+		len = (size_t)snprintf(msg, msgsize, "'%.64s' is not one of",
+				       v);
+		for (i = 0; k->names[i] && len < msgsize; i++)
+			len += (size_t)snprintf(msg + len, msgsize - len,
+						" %s", k->names[i]);
+		return -1;
+	}
+	snprintf(msg, msgsize, "bad key type");
+	return -1;
+}
+
+/* Writes k's value in c as it would be written in the file (strings without
+ * the quotes). Returns -1 if the field holds no valid value. */
+static int
+key_format(const struct key *k, const struct config *c, char *out,
+	   size_t outsize)
+{
+	const char *field = (const char *)c + k->off;
+	size_t n;
+	double d;
+	int v;
+
+	switch (k->type) {
+	case T_STRING:
+	case T_PATH:
+		if (!memchr(field, '\0', k->size) || k->size > outsize)
+			return -1;
+		memcpy(out, field, strlen(field) + 1);
+		return 0;
+	case T_LONG:
+		snprintf(out, outsize, "%ld", *(const long *)field);
+		return 0;
+	case T_DOUBLE:
+		/* Shortest of the two that reads back to the same value. */
+		d = *(const double *)field;
+		snprintf(out, outsize, "%.15g", d);
+		if (strtod(out, NULL) != d)
+			snprintf(out, outsize, "%.17g", d);
+		return 0;
+	case T_ENUM:
+		v = *(const int *)field;
+		for (n = 0; k->names[n]; n++)
+			;
+		if (v < 0 || (size_t)v >= n)
+			return -1;
+		snprintf(out, outsize, "%s", k->names[v]);
+		return 0;
+	}
+	return -1;
+}
+
+static size_t
+key_field_size(enum key_type t)
+{
+	switch (t) {
+	case T_LONG:
+		return sizeof(long);
+	case T_DOUBLE:
+		return sizeof(double);
+	case T_ENUM:
+		return sizeof(int);
+	default:
+		return 0;
+	}
+}
+
+void
+config_defaults(struct config *c)
+{
+	char msg[256];
+	size_t i, fs;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NKEYS; i++) {
+		fs = key_field_size(keys[i].type);
+		/* Either would mean the table contradicts itself. */
+		if (fs && fs != keys[i].size)
+			abort();
+		if (key_set(&keys[i], c, keys[i].def, msg, sizeof(msg)) < 0)
+			abort();
+	}
+}
+
+/* Strips space, tab and CR from both ends, in place. */
+static char *
+trim(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+			 s[n - 1] == '\r'))
+		n--;
+	s[n] = '\0';
+	return s;
+}
+
+/* Reads one line without its '\n'. At most size - 1 bytes are kept; *len is
+ * the full length so that the caller can tell a line was too long. Returns
+ * -1 at end of file with nothing read. */
+static int
+read_line(FILE *f, char *line, size_t size, size_t *len, int *nul)
+{
+	size_t n = 0;
+	int ch;
+
+	*nul = 0;
+	for (;;) {
+		ch = getc(f);
+		if (ch == EOF || ch == '\n')
+			break;
+		if (ch == '\0')
+			*nul = 1;
+		if (n < size - 1)
+			line[n] = (char)ch;
+		n++;
+	}
+	if (ch == EOF && n == 0)
+		return -1;
+	line[n < size - 1 ? n : size - 1] = '\0';
+	*len = n;
+	return 0;
+}
+
+/* One `key = value` line, already trimmed and not a comment. seen[i] is the
+ * line that set keys[i], or 0. */
+static void
+parse_line(struct config *c, struct ctx *x, char *s, unsigned long *seen)
+{
+	const struct key *k;
+	char *eq, *name, *val;
+	char msg[256];
+	size_t vlen;
+
+	eq = strchr(s, '=');
+	if (!eq) {
+		problem(x, "expected 'key = value', found no '='");
+		return;
+	}
+	*eq = '\0';
+	name = trim(s);
+	val = trim(eq + 1);
+	if (!*name) {
+		problem(x, "missing key before '='");
+		return;
+	}
+	k = key_find(name);
+	if (!k) {
+		problem(x, "unknown key '%.64s'", name);
+		return;
+	}
+	if (seen[k - keys]) {
+		problem(x, "duplicate key '%s' (first set on line %lu)",
+			k->name, seen[k - keys]);
+		return;
+	}
+	seen[k - keys] = x->line;
+	vlen = strlen(val);
+	if (*val == '"') {
+		if (vlen < 2 || val[vlen - 1] != '"') {
+			problem(x, "%s: unterminated quote", k->name);
+			return;
+		}
+		val[vlen - 1] = '\0';
+		val++;
+	}
+	if (key_set(k, c, val, msg, sizeof(msg)) < 0)
+		problem(x, "%s: %s", k->name, msg);
+}
+
+int
+config_load(struct config *c, const char *path, FILE *errout)
+{
+	struct ctx x = { path, 0, errout, 0 };
+	unsigned long seen[NKEYS] = { 0 };
+	char line[CONFIG_LINE_MAX];
+	size_t len;
+	FILE *f;
+	char *s;
+	int nul;
+
+	f = fopen(path, "re");
+	if (!f) {
+		problem(&x, "cannot open: %s", strerror(errno));
+		goto out;
+	}
+	while (read_line(f, line, sizeof(line), &len, &nul) == 0) {
+		x.line++;
+		s = trim(line);
+		if (*s == '#')
+			continue;
+		if (len >= sizeof(line))
+			problem(&x, "line too long (%zu bytes, at most %zu)",
+				len, sizeof(line) - 1);
+		else if (nul)
+			problem(&x, "NUL byte in line");
+		else if (*s)
+			parse_line(c, &x, s, seen);
+	}
+	if (ferror(f))
+		problem(&x, "read error: %s", strerror(errno));
+	fclose(f);
+out:
+	return x.problems + config_validate(c, path, errout);
+}
+
+int
+config_validate(const struct config *c, const char *path, FILE *errout)
+{
+	struct ctx x = { path, 0, errout, 0 };
+	struct config scratch;
+	char val[1024], msg[256];
+	size_t i;
+	int https;
+
+	/* Each value once more through the parser, for structs that did not
+	 * come from config_load. */
+	for (i = 0; i < NKEYS; i++) {
+		if (key_format(&keys[i], c, val, sizeof(val)) < 0)
+			problem(&x, "%s: invalid value", keys[i].name);
+		else if (key_set(&keys[i], &scratch, val, msg, sizeof(msg)) < 0)
+			problem(&x, "%s: %s", keys[i].name, msg);
+	}
+	/* The guard keeps the sum from overflowing on a garbage struct. */
+	if (c->output_limit_bytes >= 0 &&
+	    c->output_limit_bytes <= (LONG_MAX - 65536) / 2 &&
+	    c->report_limit_bytes < 2 * c->output_limit_bytes + 65536)
+		problem(&x, "report_limit_bytes (%ld) must be at least "
+			"2 * output_limit_bytes + 65536 (%ld)",
+			c->report_limit_bytes,
+			2 * c->output_limit_bytes + 65536);
+	if (!c->engine_tls_cert[0] != !c->engine_tls_key[0])
+		problem(&x, "engine_tls_cert and engine_tls_key must be set "
+			"together");
+	https = !strncmp(c->engine_url, "https://", 8);
+	if (!https && (c->engine_tls_ca[0] || c->engine_tls_cert[0] ||
+		       c->engine_tls_key[0]))
+		problem(&x, "engine_tls_ca, engine_tls_cert and "
+			"engine_tls_key need an https:// engine_url");
+	return x.problems;
+}
+
+void
+config_dump(const struct config *c, FILE *out)
+{
+	char val[1024];
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (key_format(&keys[i], c, val, sizeof(val)) < 0)
+			fprintf(out, "# %s: invalid value\n", keys[i].name);
+		else if (keys[i].type == T_STRING || keys[i].type == T_PATH)
+			fprintf(out, "%s = \"%s\"\n", keys[i].name, val);
+		else
+			fprintf(out, "%s = %s\n", keys[i].name, val);
+	}
+}

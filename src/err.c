@@ -1,0 +1,29 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "llsr/err.h"
+
+int
+err_set(struct llsr_err *e, int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return -1;
+	e->status = status;
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void
+err_clear(struct llsr_err *e)
+{
+	e->status = 0;
+	e->code = NULL;
+	e->message[0] = '\0';
+}

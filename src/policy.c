@@ -1,0 +1,119 @@
+#include "config.h"
+
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "llsr/policy.h"
+
+/* The only environment the sandbox gets: nothing of the service's own. */
+static const char *const sandbox_env[] = {
+	"PATH=/usr/local/bin:/usr/bin:/bin",
+	"LANG=C.UTF-8",
+	"HOME=/tmp",
+	"PYTHONDONTWRITEBYTECODE=1",
+	NULL
+};
+
+static json_object *
+str_array(const char *const *v)
+{
+	json_object *a = json_object_new_array();
+
+	for (; a && *v; v++)
+		json_object_array_add(a, json_object_new_string(*v));
+	return a;
+}
+
+static json_object *
+ulimit(const char *name, long long v)
+{
+	json_object *u = json_object_new_object();
+
+	json_object_object_add(u, "Name", json_object_new_string(name));
+	json_object_object_add(u, "Soft", json_object_new_int64(v));
+	json_object_object_add(u, "Hard", json_object_new_int64(v));
+	return u;
+}
+
+json_object *
+policy_container_spec(const struct config *cfg, const struct policy_limits *lim,
+		      const char *owner)
+{
+	static const char *const cmd[] = { "python3", "-I", "-S",
+					   POLICY_HARNESS_PATH, NULL };
+	static const char *const drop[] = { "ALL", NULL };
+	static const char *const secopt[] = { "no-new-privileges", NULL };
+	json_object *spec, *host, *labels, *tmpfs, *ulimits, *logcfg;
+	long long mem = (long long)lim->memory_mb << 20;
+	char tmpfs_opts[128], deadline[32];
+
+	spec = json_object_new_object();
+	host = json_object_new_object();
+	labels = json_object_new_object();
+	tmpfs = json_object_new_object();
+	ulimits = json_object_new_array();
+	logcfg = json_object_new_object();
+	if (!spec || !host || !labels || !tmpfs || !ulimits || !logcfg) {
+		json_object_put(spec);
+		json_object_put(host);
+		json_object_put(labels);
+		json_object_put(tmpfs);
+		json_object_put(ulimits);
+		json_object_put(logcfg);
+		return NULL;
+	}
+
+	json_object_object_add(spec, "Image", json_object_new_string(cfg->image));
+	json_object_object_add(spec, "Cmd", str_array(cmd));
+	json_object_object_add(spec, "Entrypoint", json_object_new_array());
+	json_object_object_add(spec, "User", json_object_new_string(cfg->user));
+	json_object_object_add(spec, "WorkingDir", json_object_new_string("/tmp"));
+	json_object_object_add(spec, "Env", str_array(sandbox_env));
+	json_object_object_add(spec, "AttachStdin", json_object_new_boolean(1));
+	json_object_object_add(spec, "AttachStdout", json_object_new_boolean(1));
+	json_object_object_add(spec, "AttachStderr", json_object_new_boolean(1));
+	json_object_object_add(spec, "OpenStdin", json_object_new_boolean(1));
+	json_object_object_add(spec, "StdinOnce", json_object_new_boolean(1));
+	json_object_object_add(spec, "Tty", json_object_new_boolean(0));
+	json_object_object_add(spec, "NetworkDisabled", json_object_new_boolean(1));
+
+	snprintf(deadline, sizeof(deadline), "%ld", lim->deadline_unix);
+	json_object_object_add(labels, POLICY_LABEL, json_object_new_string("1"));
+	json_object_object_add(labels, POLICY_LABEL ".owner",
+			       json_object_new_string(owner));
+	json_object_object_add(labels, POLICY_LABEL ".deadline",
+			       json_object_new_string(deadline));
+	json_object_object_add(spec, "Labels", labels);
+
+	json_object_object_add(host, "NetworkMode", json_object_new_string("none"));
+	json_object_object_add(host, "ReadonlyRootfs", json_object_new_boolean(1));
+	snprintf(tmpfs_opts, sizeof(tmpfs_opts),
+		 "rw,nosuid,nodev,noexec,size=%ldm,mode=1777", cfg->tmpfs_mb);
+	json_object_object_add(tmpfs, "/tmp", json_object_new_string(tmpfs_opts));
+	json_object_object_add(host, "Tmpfs", tmpfs);
+	json_object_object_add(host, "IpcMode", json_object_new_string("private"));
+	json_object_object_add(host, "ShmSize", json_object_new_int64(4 << 20));
+	json_object_object_add(host, "Memory", json_object_new_int64(mem));
+	json_object_object_add(host, "MemorySwap", json_object_new_int64(mem));
+	json_object_object_add(host, "NanoCpus",
+			       json_object_new_int64((long long)(cfg->cpus * 1e9)));
+	json_object_object_add(host, "PidsLimit",
+			       json_object_new_int64(cfg->pids_limit));
+	json_object_array_add(ulimits, ulimit("nofile", cfg->nofile));
+	json_object_array_add(ulimits, ulimit("fsize", (long long)cfg->fsize_mb << 20));
+	json_object_array_add(ulimits, ulimit("core", 0));
+	json_object_object_add(host, "Ulimits", ulimits);
+	json_object_object_add(host, "CapDrop", str_array(drop));
+	json_object_object_add(host, "SecurityOpt", str_array(secopt));
+	json_object_object_add(host, "Privileged", json_object_new_boolean(0));
+	json_object_object_add(host, "Init", json_object_new_boolean(1));
+	json_object_object_add(host, "AutoRemove", json_object_new_boolean(0));
+	json_object_object_add(logcfg, "Type", json_object_new_string("none"));
+	json_object_object_add(host, "LogConfig", logcfg);
+	if (cfg->runtime[0])
+		json_object_object_add(host, "Runtime",
+				       json_object_new_string(cfg->runtime));
+	json_object_object_add(spec, "HostConfig", host);
+	return spec;
+}

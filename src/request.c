@@ -1,0 +1,240 @@
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "llsr/b64.h"
+#include "llsr/request.h"
+
+#define MIN_TIMEOUT_MS 100
+#define MIN_MEMORY_MB 16
+#define MAX_ENTRY_POINT 128
+
+static const char *const known_fields[] = {
+	"code", "tests", "language", "entry_point", "stdin", "timeout_ms",
+	"memory_mb", "test_timeout_ms", "stop_on_first_failure", NULL
+};
+
+/* Decodes the base64 string field `name` of obj into a fresh NUL-terminated
+ * buffer. A missing or null field gives "" unless required. */
+static int
+decode_field(json_object *obj, const char *name, int required,
+	     unsigned char **out, size_t *outlen, struct llsr_err *e)
+{
+	json_object *v;
+	const char *s;
+	size_t slen, off;
+	unsigned char *p;
+
+	if (!json_object_object_get_ex(obj, name, &v) || !v) {
+		if (required)
+			return err_set(e, 400, "missing_field",
+				       "field '%s' is required", name);
+		p = malloc(1);
+		if (!p)
+			return err_set(e, 500, "internal_error", "out of memory");
+		p[0] = '\0';
+		*out = p;
+		*outlen = 0;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return err_set(e, 400, "invalid_field",
+			       "field '%s' must be a base64 string", name);
+	s = json_object_get_string(v);
+	slen = (size_t)json_object_get_string_len(v);
+	p = malloc(b64_decoded_max(slen) + 1);
+	if (!p)
+		return err_set(e, 500, "internal_error", "out of memory");
+	if (b64_decode(s, slen, p, outlen, &off) < 0) {
+		free(p);
+		return err_set(e, 400, "invalid_base64",
+			       "field '%s' is not valid base64 at byte offset %zu",
+			       name, off);
+	}
+	p[*outlen] = '\0';
+	*out = p;
+	return 0;
+}
+
+/* Reads the optional integer field `name` into *val when present, checking
+ * [min, max]. */
+static int
+int_field(json_object *obj, const char *name, long min, long max, long *val,
+	  struct llsr_err *e)
+{
+	json_object *v;
+	int64_t n;
+
+	if (!json_object_object_get_ex(obj, name, &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_int))
+		return err_set(e, 400, "invalid_field",
+			       "field '%s' must be an integer", name);
+	n = json_object_get_int64(v);
+	if (n < min || n > max)
+		return err_set(e, 400, "invalid_field",
+			       "field '%s' must be between %ld and %ld",
+			       name, min, max);
+	*val = (long)n;
+	return 0;
+}
+
+static int
+valid_identifier(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > MAX_ENTRY_POINT)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    c == '_';
+		if (!alpha && !(i > 0 && c >= '0' && c <= '9'))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+check_fields(json_object *obj, struct llsr_err *e)
+{
+	json_object_object_foreach(obj, key, val) {
+		size_t i;
+
+		(void)val;
+		for (i = 0; known_fields[i]; i++)
+			if (strcmp(key, known_fields[i]) == 0)
+				break;
+		if (!known_fields[i])
+			return err_set(e, 400, "invalid_field",
+				       "unknown field '%.64s'", key);
+	}
+	return 0;
+}
+
+static int
+parse_object(struct request *r, json_object *obj, const struct config *cfg,
+	     struct llsr_err *e)
+{
+	json_object *v;
+
+	if (check_fields(obj, e) < 0)
+		return -1;
+	if (json_object_object_get_ex(obj, "language", &v) && v) {
+		const char *lang;
+
+		if (!json_object_is_type(v, json_type_string))
+			return err_set(e, 400, "invalid_field",
+				       "field 'language' must be a string");
+		lang = json_object_get_string(v);
+		if (strcmp(lang, "python") != 0 && strcmp(lang, "python3") != 0)
+			return err_set(e, 400, "unsupported_language",
+				       "language '%.64s' is not supported; "
+				       "supported: python", lang);
+	}
+	if (decode_field(obj, "code", 1, &r->code, &r->code_len, e) < 0 ||
+	    decode_field(obj, "tests", 0, &r->tests, &r->tests_len, e) < 0 ||
+	    decode_field(obj, "stdin", 0, &r->stdin_data, &r->stdin_len, e) < 0)
+		return -1;
+	if (json_object_object_get_ex(obj, "entry_point", &v) && v) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    !valid_identifier(json_object_get_string(v),
+				      (size_t)json_object_get_string_len(v)))
+			return err_set(e, 400, "invalid_field",
+				       "field 'entry_point' must be a Python "
+				       "identifier of at most %d characters",
+				       MAX_ENTRY_POINT);
+		r->entry_point = strdup(json_object_get_string(v));
+		if (!r->entry_point)
+			return err_set(e, 500, "internal_error", "out of memory");
+	}
+	r->timeout_ms = cfg->timeout_ms;
+	r->memory_mb = cfg->memory_mb;
+	if (int_field(obj, "timeout_ms", MIN_TIMEOUT_MS, cfg->timeout_ms,
+		      &r->timeout_ms, e) < 0 ||
+	    int_field(obj, "memory_mb", MIN_MEMORY_MB, cfg->memory_mb,
+		      &r->memory_mb, e) < 0)
+		return -1;
+	r->test_timeout_ms = r->timeout_ms;
+	if (int_field(obj, "test_timeout_ms", MIN_TIMEOUT_MS, cfg->timeout_ms,
+		      &r->test_timeout_ms, e) < 0)
+		return -1;
+	if (r->test_timeout_ms > r->timeout_ms)
+		r->test_timeout_ms = r->timeout_ms;
+	if (json_object_object_get_ex(obj, "stop_on_first_failure", &v) && v) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return err_set(e, 400, "invalid_field",
+				       "field 'stop_on_first_failure' must be "
+				       "true or false");
+		r->stop_on_first_failure = json_object_get_boolean(v);
+	}
+	return 0;
+}
+
+int
+request_parse(struct request *r, const char *body, size_t len,
+	      const struct config *cfg, struct llsr_err *e)
+{
+	json_tokener *tok;
+	json_object *obj = NULL;
+	enum json_tokener_error jerr;
+	size_t end;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (len > INT32_MAX)
+		return err_set(e, 400, "invalid_json", "body too large");
+	tok = json_tokener_new_ex(REQUEST_MAX_DEPTH);
+	if (!tok)
+		return err_set(e, 500, "internal_error", "out of memory");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, body, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	if (!obj || jerr != json_tokener_success) {
+		if (jerr == json_tokener_continue)
+			err_set(e, 400, "invalid_json",
+				"body is not valid JSON: unexpected end of input");
+		else
+			err_set(e, 400, "invalid_json",
+				"body is not valid JSON at byte offset %zu: %s",
+				end, json_tokener_error_desc(jerr));
+		goto out;
+	}
+	while (end < len && strchr(" \t\r\n", body[end]) && body[end])
+		end++;
+	if (end != len) {
+		err_set(e, 400, "invalid_json",
+			"body is not valid JSON: trailing data at byte offset %zu",
+			end);
+		goto out;
+	}
+	if (!json_object_is_type(obj, json_type_object)) {
+		err_set(e, 400, "invalid_json", "body must be a JSON object");
+		goto out;
+	}
+	rc = parse_object(r, obj, cfg, e);
+out:
+	json_object_put(obj);
+	json_tokener_free(tok);
+	if (rc < 0)
+		request_release(r);
+	return rc;
+}
+
+void
+request_release(struct request *r)
+{
+	if (!r)
+		return;
+	free(r->code);
+	free(r->tests);
+	free(r->stdin_data);
+	free(r->entry_point);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,122 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "llsr/result.h"
+
+static json_object *
+get(json_object *o, const char *k)
+{
+	json_object *v = NULL;
+
+	if (o)
+		json_object_object_get_ex(o, k, &v);
+	return v;
+}
+
+static json_object *
+summary(json_object *tests)
+{
+	static const char *const keys[] = { "passed", "failed", "errors",
+					    "not_run" };
+	int64_t count[4] = { 0, 0, 0, 0 };
+	json_object *s = json_object_new_object();
+	size_t i, n = tests ? json_object_array_length(tests) : 0;
+
+	for (i = 0; i < n; i++) {
+		const char *st = json_object_get_string(
+			get(json_object_array_get_idx(tests, i), "status"));
+
+		if (strcmp(st, "passed") == 0)
+			count[0]++;
+		else if (strcmp(st, "failed") == 0)
+			count[1]++;
+		else if (strcmp(st, "not_run") == 0)
+			count[3]++;
+		else
+			count[2]++;
+	}
+	json_object_object_add(s, "total", json_object_new_int64((int64_t)n));
+	for (i = 0; i < 4; i++)
+		json_object_object_add(s, keys[i], json_object_new_int64(count[i]));
+	return s;
+}
+
+static json_object *
+no_report_error(const struct run_outcome *o)
+{
+	json_object *e = json_object_new_object();
+	char msg[256];
+
+	snprintf(msg, sizeof(msg),
+		 "the sandbox ended without a report (exit code %d)",
+		 o->exit_code);
+	json_object_object_add(e, "type", json_object_new_string("HarnessError"));
+	json_object_object_add(e, "message", json_object_new_string(msg));
+	json_object_object_add(e, "line", NULL);
+	json_object_object_add(e, "traceback", NULL);
+	return e;
+}
+
+json_object *
+result_build(const struct run_outcome *o)
+{
+	json_object *res = json_object_new_object(), *rep = o->report, *tests;
+	const char *status;
+
+	if (!res)
+		return NULL;
+	if (o->timed_out)
+		status = "timeout";
+	else if (o->output_over)
+		status = "output_limit";
+	else if (rep)
+		status = json_object_get_string(get(rep, "status"));
+	else if (o->oom_killed)
+		status = "memory_limit";
+	else
+		status = "error";
+
+	tests = get(rep, "tests");
+	json_object_object_add(res, "status", json_object_new_string(status));
+	json_object_object_add(res, "summary", summary(tests));
+	json_object_object_add(res, "tests", tests ? json_object_get(tests) :
+						     json_object_new_array());
+	if (get(rep, "error"))
+		json_object_object_add(res, "error",
+				       json_object_get(get(rep, "error")));
+	else if (!rep && strcmp(status, "error") == 0)
+		json_object_object_add(res, "error", no_report_error(o));
+	json_object_object_add(res, "stdout",
+			       rep ? json_object_get(get(rep, "stdout")) :
+				     json_object_new_string(""));
+	json_object_object_add(res, "stdout_truncated",
+			       json_object_new_boolean(
+				       json_object_get_boolean(get(rep, "stdout_truncated"))));
+	json_object_object_add(res, "stderr",
+			       rep ? json_object_get(get(rep, "stderr")) :
+				     json_object_new_string(""));
+	json_object_object_add(res, "stderr_truncated",
+			       json_object_new_boolean(
+				       json_object_get_boolean(get(rep, "stderr_truncated"))));
+	json_object_object_add(res, "duration_ms",
+			       json_object_new_double(o->duration_ms));
+	json_object_object_add(res, "exit_code", o->exit_code >= 0 ?
+				       json_object_new_int(o->exit_code) : NULL);
+	json_object_object_add(res, "oom_killed",
+			       json_object_new_boolean(o->oom_killed));
+	return res;
+}
+
+json_object *
+result_error(const char *code, const char *message)
+{
+	json_object *res = json_object_new_object();
+	json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "code", json_object_new_string(code));
+	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_object_add(res, "error", e);
+	return res;
+}

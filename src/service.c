@@ -1,0 +1,168 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "llsr/engine.h"
+#include "llsr/log.h"
+#include "llsr/request.h"
+#include "llsr/result.h"
+#include "llsr/runner.h"
+#include "llsr/service.h"
+
+struct service {
+	const struct config *cfg;	/* borrowed */
+	struct engine *engine;
+	char owner[128];		/* host:pid:start, in container labels */
+	struct run_outcome pending;	/* the used container, removed later */
+	int have_pending;
+	unsigned long requests;
+};
+
+struct service *
+service_new(const struct config *cfg)
+{
+	struct service *s = calloc(1, sizeof(*s));
+	char host[64];
+
+	if (!s)
+		return NULL;
+	s->cfg = cfg;
+	s->engine = engine_new(cfg);
+	if (!s->engine) {
+		free(s);
+		return NULL;
+	}
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(s->owner, sizeof(s->owner), "%s:%ld:%ld", host,
+		 (long)getpid(), (long)time(NULL));
+	return s;
+}
+
+void
+service_free(struct service *s)
+{
+	if (!s)
+		return;
+	service_after(s);
+	engine_free(s->engine);
+	free(s);
+}
+
+int
+service_startup(struct service *s)
+{
+	struct llsr_err err;
+	int present = 0;
+
+	if (engine_ping(s->engine, &err) < 0) {
+		log_warn("%s (will retry on each request)", err.message);
+		return 0;
+	}
+	log_info("Docker engine API %s at %s", engine_api_version(s->engine),
+		 s->cfg->engine_url);
+	if (engine_image_present(s->engine, s->cfg->image, &present, &err) < 0)
+		log_warn("%s", err.message);
+	else if (!present)
+		log_warn("sandbox image '%s' is missing: build it with "
+			 "docker/build-image.sh", s->cfg->image);
+	return 0;
+}
+
+void
+reply_error(struct reply *rp, int status, const char *code, const char *message)
+{
+	rp->status = status;
+	rp->body = result_error(code, message);
+}
+
+void
+reply_release(struct reply *rp)
+{
+	json_object_put(rp->body);
+	rp->body = NULL;
+}
+
+void
+service_run_code(struct service *s, const char *body, size_t len,
+		 struct reply *rp)
+{
+	struct request req;
+	struct llsr_err err;
+	struct run_outcome *o = &s->pending;
+
+	s->requests++;
+	err_clear(&err);
+	if (request_parse(&req, body, len, s->cfg, &err) < 0) {
+		reply_error(rp, err.status, err.code, err.message);
+		return;
+	}
+	runner_outcome_init(o);
+	s->have_pending = 1;
+	if (runner_run(s->engine, s->cfg, &req, s->owner, o, &err) < 0) {
+		log_error("run failed: %s: %s", err.code, err.message);
+		reply_error(rp, err.status, err.code, err.message);
+	} else {
+		rp->status = 200;
+		rp->body = result_build(o);
+		if (!rp->body)
+			reply_error(rp, 500, "internal_error", "out of memory");
+		else
+			rp->verdict = json_object_get_string(
+				json_object_object_get(rp->body, "status"));
+		if (o->diag.len && !o->report)
+			log_warn("harness stderr: %.512s", o->diag.data);
+	}
+	if (o->container_id[0])
+		snprintf(rp->container, sizeof(rp->container), "%.12s",
+			 o->container_id);
+	request_release(&req);
+}
+
+void
+service_health(struct service *s, struct reply *rp)
+{
+	struct llsr_err err;
+	json_object *body;
+	int present = 0;
+
+	if (engine_ping(s->engine, &err) < 0 ||
+	    engine_image_present(s->engine, s->cfg->image, &present, &err) < 0) {
+		reply_error(rp, 503, err.code, err.message);
+		return;
+	}
+	if (!present) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg),
+			 "sandbox image '%s' is missing: build it with "
+			 "docker/build-image.sh", s->cfg->image);
+		reply_error(rp, 503, "image_missing", msg);
+		return;
+	}
+	body = json_object_new_object();
+	json_object_object_add(body, "status", json_object_new_string("ok"));
+	json_object_object_add(body, "engine_api_version",
+			       json_object_new_string(engine_api_version(s->engine)));
+	json_object_object_add(body, "image", json_object_new_string(s->cfg->image));
+	json_object_object_add(body, "image_present", json_object_new_boolean(1));
+	json_object_object_add(body, "pid", json_object_new_int64(getpid()));
+	json_object_object_add(body, "requests",
+			       json_object_new_int64((int64_t)s->requests));
+	rp->status = 200;
+	rp->body = body;
+}
+
+void
+service_after(struct service *s)
+{
+	if (!s->have_pending)
+		return;
+	runner_cleanup(s->engine, &s->pending);
+	s->have_pending = 0;
+}

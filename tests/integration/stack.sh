@@ -1,0 +1,79 @@
+#!/bin/bash
+# Starts or stops a complete service stack on loopback: spawn-fcgi running
+# the worker pool under multiwatch, and lighttpd in front of it.
+#
+#   stack.sh start BINARY CONFIG RUNDIR PORT [WORKERS]
+#   stack.sh stop RUNDIR
+#
+# Everything the stack needs is copied into RUNDIR, so the build tree may be
+# unreadable to the worker user. Logs: RUNDIR/log/.
+set -eu
+
+die() { echo "stack.sh: $*" >&2; exit 1; }
+
+worker_user=ll-solution-runner
+
+start() {
+	local bin=$1 conf=$2 run=$3 port=$4 workers=${5:-2}
+	local sock="$run/fcgi.sock"
+
+	mkdir -p "$run/bin" "$run/log"
+	cp "$bin" "$run/bin/ll-solution-runner"
+	cp "$conf" "$run/ll-solution-runner.conf"
+	chmod 755 "$run" "$run/bin" "$run/bin/ll-solution-runner"
+	chmod 644 "$run/ll-solution-runner.conf"
+	chown "$worker_user" "$run/log"
+	chown www-data "$run/log"
+	chmod 777 "$run/log"
+	"$run/bin/ll-solution-runner" --check-config "$run/ll-solution-runner.conf" >/dev/null
+
+	# Workers: the socket belongs to the web server's group, mode 0660.
+	spawn-fcgi -n -s "$sock" -M 0660 -U www-data -G www-data \
+		-u "$worker_user" -g "$worker_user" -- \
+		/usr/bin/multiwatch -f "$workers" -s TERM -- \
+		"$run/bin/ll-solution-runner" -c "$run/ll-solution-runner.conf" \
+		>>"$run/log/workers.log" 2>&1 &
+	echo $! >"$run/spawn.pid"
+
+	sed -e "s|^var.llsr_port .*|var.llsr_port = $port|" \
+	    -e "s|^var.llsr_socket .*|var.llsr_socket = \"$sock\"|" \
+	    -e "s|^var.llsr_logdir .*|var.llsr_logdir = \"$run/log\"|" \
+	    -e "s|^var.llsr_pidfile .*|var.llsr_pidfile = \"$run/lighttpd.pid\"|" \
+	    "$(dirname "$0")/../../conf/lighttpd.conf" >"$run/lighttpd.conf"
+	lighttpd -tt -f "$run/lighttpd.conf" >/dev/null
+	lighttpd -D -f "$run/lighttpd.conf" >>"$run/log/lighttpd.out" 2>&1 &
+	echo $! >"$run/lighttpd.pid.keep"
+
+	# Ready when the service answers its health check through lighttpd.
+	for _ in $(seq 1 100); do
+		if curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null; then
+			return 0
+		fi
+		kill -0 "$(cat "$run/spawn.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$run/log/"* >&2 || true
+	die "the stack did not come up on port $port"
+}
+
+stop() {
+	local run=$1 f pid
+	for f in "$run/lighttpd.pid.keep" "$run/spawn.pid"; do
+		[ -f "$f" ] || continue
+		pid=$(cat "$f")
+		kill -TERM "$pid" 2>/dev/null || true
+		# Wait for it to finish the request in hand and exit.
+		for _ in $(seq 1 150); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		rm -f "$f"
+	done
+}
+
+case "${1:-}" in
+start) shift; [ $# -ge 4 ] || die "usage: stack.sh start BINARY CONFIG RUNDIR PORT [WORKERS]"; start "$@" ;;
+stop) shift; [ $# -eq 1 ] || die "usage: stack.sh stop RUNDIR"; stop "$1" ;;
+*) die "usage: stack.sh start|stop ..." ;;
+esac

@@ -1,0 +1,267 @@
+/* Request validation: every field, every error code, the caps. */
+#include "config.h"
+
+#include <check.h>
+#include <string.h>
+
+#include "llsr/config.h"
+#include "llsr/request.h"
+#include "tap_main.h"
+
+static struct config cfg;
+static struct request req;
+static struct llsr_err err;
+
+static void
+setup(void)
+{
+	config_defaults(&cfg);
+	err_clear(&err);
+	memset(&req, 0, sizeof(req));
+}
+
+static void
+teardown(void)
+{
+	request_release(&req);
+}
+
+static int
+parse(const char *body)
+{
+	err_clear(&err);
+	return request_parse(&req, body, strlen(body), &cfg, &err);
+}
+
+static void
+expect_error(const char *body, int status, const char *code, const char *sub)
+{
+	ck_assert_int_eq(parse(body), -1);
+	ck_assert_int_eq(err.status, status);
+	ck_assert_str_eq(err.code, code);
+	if (sub)
+		ck_assert_msg(strstr(err.message, sub), "message '%s' lacks '%s'",
+			      err.message, sub);
+	ck_assert_ptr_null(req.code);
+}
+
+START_TEST(minimal)
+{
+	/* "print(1)" */
+	ck_assert_int_eq(parse("{\"code\":\"cHJpbnQoMSk=\"}"), 0);
+	ck_assert_str_eq((char *)req.code, "print(1)");
+	ck_assert_uint_eq(req.code_len, 8);
+	ck_assert_str_eq((char *)req.tests, "");
+	ck_assert_uint_eq(req.stdin_len, 0);
+	ck_assert_ptr_null(req.entry_point);
+	ck_assert_int_eq(req.timeout_ms, cfg.timeout_ms);
+	ck_assert_int_eq(req.test_timeout_ms, cfg.timeout_ms);
+	ck_assert_int_eq(req.memory_mb, cfg.memory_mb);
+	ck_assert_int_eq(req.stop_on_first_failure, 0);
+}
+END_TEST
+
+START_TEST(all_fields)
+{
+	ck_assert_int_eq(parse("{\"code\":\"eA==\",\"tests\":\"eQ==\","
+			       "\"stdin\":\"eg==\",\"language\":\"python\","
+			       "\"entry_point\":\"f_1\",\"timeout_ms\":2000,"
+			       "\"memory_mb\":64,\"test_timeout_ms\":500,"
+			       "\"stop_on_first_failure\":true}"), 0);
+	ck_assert_str_eq((char *)req.code, "x");
+	ck_assert_str_eq((char *)req.tests, "y");
+	ck_assert_str_eq((char *)req.stdin_data, "z");
+	ck_assert_str_eq(req.entry_point, "f_1");
+	ck_assert_int_eq(req.timeout_ms, 2000);
+	ck_assert_int_eq(req.memory_mb, 64);
+	ck_assert_int_eq(req.test_timeout_ms, 500);
+	ck_assert_int_eq(req.stop_on_first_failure, 1);
+}
+END_TEST
+
+START_TEST(wrapped_base64)
+{
+	/* base64(1) wraps at 76 columns; whitespace is ignored. */
+	ck_assert_int_eq(parse("{\"code\":\"cHJp\\nbnQo\\r\\nMSk=\\n\"}"), 0);
+	ck_assert_str_eq((char *)req.code, "print(1)");
+}
+END_TEST
+
+START_TEST(nul_in_code)
+{
+	ck_assert_int_eq(parse("{\"code\":\"AGE=\"}"), 0);
+	ck_assert_uint_eq(req.code_len, 2);
+	ck_assert_int_eq(req.code[0], 0);
+	ck_assert_int_eq(req.code[1], 'a');
+}
+END_TEST
+
+START_TEST(test_timeout_clamped)
+{
+	ck_assert_int_eq(parse("{\"code\":\"\",\"timeout_ms\":1000,"
+			       "\"test_timeout_ms\":5000}"), 0);
+	ck_assert_int_eq(req.test_timeout_ms, 1000);
+}
+END_TEST
+
+START_TEST(bad_json)
+{
+	expect_error("", 400, "invalid_json", NULL);
+	expect_error("{", 400, "invalid_json", NULL);
+	expect_error("{\"code\":\"eA==\"} x", 400, "invalid_json", "offset 16");
+	expect_error("{\"code\":\"eA==\",}", 400, "invalid_json", NULL);
+	expect_error("[1,2]", 400, "invalid_json", "object");
+	expect_error("\"code\"", 400, "invalid_json", "object");
+	expect_error("{'code':'eA=='}", 400, "invalid_json", NULL);
+	/* Nesting past the depth limit. */
+	expect_error("{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+		     400, "invalid_json", NULL);
+}
+END_TEST
+
+START_TEST(trailing_whitespace_ok)
+{
+	ck_assert_int_eq(parse("{\"code\":\"eA==\"}\r\n  "), 0);
+}
+END_TEST
+
+START_TEST(missing_code)
+{
+	expect_error("{}", 400, "missing_field", "code");
+	expect_error("{\"code\":null}", 400, "missing_field", "code");
+	expect_error("{\"tests\":\"eA==\"}", 400, "missing_field", "code");
+}
+END_TEST
+
+START_TEST(bad_base64)
+{
+	expect_error("{\"code\":\"eA*=\"}", 400, "invalid_base64",
+		     "'code' is not valid base64 at byte offset 2");
+	expect_error("{\"code\":\"eA==\",\"tests\":\"!!!!\"}", 400,
+		     "invalid_base64", "'tests'");
+	expect_error("{\"code\":\"eA==\",\"stdin\":\"eA\"}", 400,
+		     "invalid_base64", "'stdin'");
+	expect_error("{\"code\":\"eA=\"}", 400, "invalid_base64", "offset 3");
+}
+END_TEST
+
+START_TEST(wrong_types)
+{
+	expect_error("{\"code\":5}", 400, "invalid_field", "code");
+	expect_error("{\"code\":\"\",\"tests\":[]}", 400, "invalid_field", "tests");
+	expect_error("{\"code\":\"\",\"timeout_ms\":\"100\"}", 400,
+		     "invalid_field", "timeout_ms");
+	expect_error("{\"code\":\"\",\"timeout_ms\":1.5}", 400, "invalid_field",
+		     "timeout_ms");
+	expect_error("{\"code\":\"\",\"memory_mb\":true}", 400, "invalid_field",
+		     "memory_mb");
+	expect_error("{\"code\":\"\",\"stop_on_first_failure\":1}", 400,
+		     "invalid_field", "stop_on_first_failure");
+	expect_error("{\"code\":\"\",\"language\":3}", 400, "invalid_field",
+		     "language");
+}
+END_TEST
+
+START_TEST(limits)
+{
+	expect_error("{\"code\":\"\",\"timeout_ms\":0}", 400, "invalid_field",
+		     "timeout_ms");
+	expect_error("{\"code\":\"\",\"timeout_ms\":-5}", 400, "invalid_field",
+		     "timeout_ms");
+	/* A client may lower a limit, never raise it past the cap. */
+	expect_error("{\"code\":\"\",\"timeout_ms\":10001}", 400,
+		     "invalid_field", "between 100 and 10000");
+	expect_error("{\"code\":\"\",\"memory_mb\":257}", 400, "invalid_field",
+		     "memory_mb");
+	expect_error("{\"code\":\"\",\"memory_mb\":99999999999999999999}", 400,
+		     "invalid_field", "memory_mb");
+	expect_error("{\"code\":\"\",\"test_timeout_ms\":99}", 400,
+		     "invalid_field", "test_timeout_ms");
+	ck_assert_int_eq(parse("{\"code\":\"\",\"timeout_ms\":10000,"
+			       "\"memory_mb\":256}"), 0);
+	request_release(&req);
+	cfg.timeout_ms = 3000;
+	expect_error("{\"code\":\"\",\"timeout_ms\":3001}", 400,
+		     "invalid_field", "3000");
+}
+END_TEST
+
+START_TEST(language)
+{
+	ck_assert_int_eq(parse("{\"code\":\"\",\"language\":\"python3\"}"), 0);
+	request_release(&req);
+	expect_error("{\"code\":\"\",\"language\":\"ruby\"}", 400,
+		     "unsupported_language", "ruby");
+	expect_error("{\"code\":\"\",\"language\":\"Python\"}", 400,
+		     "unsupported_language", NULL);
+}
+END_TEST
+
+START_TEST(entry_point)
+{
+	expect_error("{\"code\":\"\",\"entry_point\":\"\"}", 400,
+		     "invalid_field", "entry_point");
+	expect_error("{\"code\":\"\",\"entry_point\":\"1abc\"}", 400,
+		     "invalid_field", "entry_point");
+	expect_error("{\"code\":\"\",\"entry_point\":\"a.b\"}", 400,
+		     "invalid_field", "entry_point");
+	expect_error("{\"code\":\"\",\"entry_point\":\"os.system('x')\"}", 400,
+		     "invalid_field", "entry_point");
+	expect_error("{\"code\":\"\",\"entry_point\":5}", 400, "invalid_field",
+		     "entry_point");
+	ck_assert_int_eq(parse("{\"code\":\"\",\"entry_point\":null}"), 0);
+	ck_assert_ptr_null(req.entry_point);
+}
+END_TEST
+
+START_TEST(unknown_field)
+{
+	expect_error("{\"code\":\"\",\"timeout\":5}", 400, "invalid_field",
+		     "unknown field 'timeout'");
+	expect_error("{\"code\":\"\",\"network\":true}", 400, "invalid_field",
+		     "network");
+}
+END_TEST
+
+START_TEST(embedded_nul_body)
+{
+	static const char body[] = "{\"code\":\"eA==\"}\0garbage";
+
+	err_clear(&err);
+	ck_assert_int_eq(request_parse(&req, body, sizeof(body) - 1, &cfg, &err),
+			 -1);
+	ck_assert_str_eq(err.code, "invalid_json");
+}
+END_TEST
+
+static Suite *
+request_suite(void)
+{
+	Suite *s = suite_create("request");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, minimal);
+	tcase_add_test(tc, all_fields);
+	tcase_add_test(tc, wrapped_base64);
+	tcase_add_test(tc, nul_in_code);
+	tcase_add_test(tc, test_timeout_clamped);
+	tcase_add_test(tc, bad_json);
+	tcase_add_test(tc, trailing_whitespace_ok);
+	tcase_add_test(tc, missing_code);
+	tcase_add_test(tc, bad_base64);
+	tcase_add_test(tc, wrong_types);
+	tcase_add_test(tc, limits);
+	tcase_add_test(tc, language);
+	tcase_add_test(tc, entry_point);
+	tcase_add_test(tc, unknown_field);
+	tcase_add_test(tc, embedded_nul_body);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tap_main(request_suite());
+}
