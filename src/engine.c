@@ -454,6 +454,32 @@ engine_image_present(struct engine *e, const char *image, int *present,
 }
 
 int
+engine_runtime_known(struct engine *e, const char *name, int *known,
+		     struct llsr_err *err)
+{
+	struct buf resp;
+	long status = 0;
+	json_object *o = NULL, *rt;
+	int rc = -1;
+
+	buf_init(&resp, RESPONSE_MAX);
+	if (engine_call(e, "GET", "/info", 0, NULL, &status, &resp, err) < 0)
+		goto out;
+	if (status != 200) {
+		engine_fail("info", status, &resp, err);
+		goto out;
+	}
+	o = json_tokener_parse(resp.data ? resp.data : "");
+	*known = o && json_object_object_get_ex(o, "Runtimes", &rt) &&
+		 json_object_object_get_ex(rt, name, NULL);
+	rc = 0;
+out:
+	json_object_put(o);
+	buf_release(&resp);
+	return rc;
+}
+
+int
 engine_list_labelled(struct engine *e, const char *label, char ***ids,
 		     size_t *n, struct llsr_err *err)
 {

@@ -58,7 +58,7 @@ int
 service_startup(struct service *s)
 {
 	struct llsr_err err;
-	int present = 0;
+	int present = 0, known = 0;
 
 	if (engine_ping(s->engine, &err) < 0) {
 		log_warn("%s (will retry on each request)", err.message);
@@ -71,6 +71,18 @@ service_startup(struct service *s)
 	else if (!present)
 		log_warn("sandbox image '%s' is missing: build it with "
 			 "docker/build-image.sh", s->cfg->image);
+	if (s->cfg->runtime[0]) {
+		if (engine_runtime_known(s->engine, s->cfg->runtime, &known,
+					 &err) < 0) {
+			log_warn("%s", err.message);
+		} else if (!known) {
+			log_error("runtime '%s' (config key runtime) is not "
+				  "installed on the Docker engine; install it "
+				  "(e.g. gVisor's runsc) or leave runtime empty",
+				  s->cfg->runtime);
+			return -1;
+		}
+	}
 	return 0;
 }
 

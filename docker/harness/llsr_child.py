@@ -40,6 +40,19 @@ def _cap(s, n):
 
 
 _reprlib = None
+_import = __import__  # captured before user code can replace builtins.__import__
+_builtins = sys.modules["builtins"]
+
+
+def _load(name):
+    """Import a module for the runner even if user code replaced
+    builtins.__import__ (the module's own imports go through it)."""
+    cur = _builtins.__dict__.get("__import__")
+    _builtins.__import__ = _import
+    try:
+        return _import(name, fromlist=["_"])
+    finally:
+        _builtins.__import__ = cur
 
 
 def saferepr(x, cap=REPR_CAP):
@@ -47,9 +60,7 @@ def saferepr(x, cap=REPR_CAP):
     global _reprlib
     try:
         if _reprlib is None:
-            import reprlib
-
-            r = reprlib.Repr()
+            r = _load("reprlib").Repr()
             r.maxlevel = 4
             r.maxlist = r.maxtuple = r.maxset = r.maxfrozenset = 30
             r.maxdeque = r.maxarray = r.maxdict = 30
@@ -213,15 +224,24 @@ def main(argv):
         # A test may close or replace sys.stdout/stderr; give the next one
         # working streams again (the fds themselves stay the harness's pipes
         # unless user code dup2()ed over them).
-        if _sys.stdout is not _stdout or _stdout.closed:
-            _sys.stdout = _stdout if not _stdout.closed else open(1, "w", closefd=False)
-        if _sys.stderr is not _stderr or _stderr.closed:
-            _sys.stderr = _stderr if not _stderr.closed else open(2, "w", closefd=False)
+        for name, orig, fd in (("stdout", _stdout, 1), ("stderr", _stderr, 2)):
+            try:
+                cur = getattr(_sys, name)
+                if cur is orig and not orig.closed:
+                    continue
+                if orig.closed:
+                    orig = open(fd, "w", closefd=False)
+                setattr(_sys, name, orig)
+            except BaseException:
+                try:
+                    setattr(_sys, name, None)
+                except BaseException:
+                    pass
 
     def fmt_tb(tb, exc):
         try:
-            import linecache
-            import traceback
+            linecache = _load("linecache")
+            traceback = _load("traceback")
 
             for name, text in sources.items():
                 linecache.cache[name] = (len(text), None,
@@ -355,22 +375,34 @@ def main(argv):
                 return _AssertionError("assertion failed")
 
         def begin(self, k):
+            if not from_check():
+                raise _AssertionError("the test runner was called from user code")
             return begin(k)
 
         def ok(self, k):
-            if state["cur"] == k:
+            if state["cur"] == k and from_check():
                 end(k, "passed", None, None)
 
         def exc(self, k, e):
             if state["cur"] == k:
                 end(k, *classify(e))
 
+    _getframe = sys._getframe
+
+    def from_check():
+        # Only the rewritten check() (compiled from the tests) calls these.
+        try:
+            c = _getframe(2).f_code
+            return c.co_filename == "<tests>" and c.co_name == "check"
+        except BaseException:
+            return False
+
     ns["@llsr"] = Runtime()
 
     ut_classes = {}
 
     def run_unittest(k, clsname, meth, last):
-        import unittest
+        unittest = _load("unittest")
 
         if k in skip:
             if last:
@@ -465,7 +497,7 @@ def main(argv):
         _exit(0)
 
     # Run the plan.
-    _sys.stdin = _sys.stdin  # keep the memfd/pipe the harness gave us
+    _sys.argv = ["<solution>"]
     for step in job["steps"]:
         kind = step[0]
         if kind == "load":

@@ -366,6 +366,8 @@ class Runner:
             except Exception:
                 return violation("an unreadable record")
             drain_output()
+            if self.stop is not None:
+                return  # the output limit hit while this test ran: it failed
             now = time.monotonic()
             if kind == b"B":
                 if st["in_hand"] is not None or k != self.next_idx or k >= self.n:
@@ -536,6 +538,10 @@ class Runner:
                               "line": None, "traceback": None}
                 break
             if st["done"]:
+                for i in range(self.next_idx, self.n):
+                    if self.results[i] is None:
+                        self.set_result(i, "error", "the test did not run (the test "
+                                        "code returned before reaching it)")
                 break
             if self.stop is not None:
                 break
@@ -572,13 +578,15 @@ class Runner:
             return "passed"
         return "failed"
 
-    def report(self, caps):
+    def report(self, caps, keep=None):
+        """The report dict; caps = (traceback/output cap, message cap, run
+        output cap) in characters, None = uncapped; keep = tests kept."""
         tcap, mcap, ocap = caps
 
         def cut(s, n):
             if s is None or n is None or len(s) <= n:
                 return s
-            return s[:n] + "\n... [truncated]"
+            return s[:n] + " [truncated]"
 
         tests = []
         for i, (name, line) in enumerate(self.cases):
@@ -601,6 +609,8 @@ class Runner:
                 out, tr[0] = out[:ocap], True
             if len(errs) > ocap:
                 errs, tr[1] = errs[:ocap], True
+        if keep is not None:
+            tests = tests[:keep]
         return {"status": self.status(), "tests": tests, "error": err,
                 "stdout": out, "stdout_truncated": tr[0],
                 "stderr": errs, "stderr_truncated": tr[1]}
@@ -611,14 +621,26 @@ def encode_report(nonce, build, limit):
     levels = [(None, None, None), (8192, 8192, None), (2048, 2048, None),
               (512, 1024, 65536), (128, 256, 8192), (0, 120, 1024),
               (0, 60, 128), (0, 20, 0)]
-    line = None
-    for caps in levels:
-        rep = build(caps)
-        line = ("%s %s\n" % (nonce, json.dumps(rep, ensure_ascii=True,
+    def enc(rep):
+        return ("%s %s\n" % (nonce, json.dumps(rep, ensure_ascii=True,
                                                separators=(",", ":")))).encode("ascii")
+
+    for caps in levels:
+        line = enc(build(caps))
         if len(line) < limit:
             return line
-    return line
+    # Still too big: too many tests. Keep as many as fit (binary search).
+    lo, hi = 0, len(build(levels[-1])["tests"])
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if len(enc(build(levels[-1], mid))) < limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    line = enc(build(levels[-1], lo))
+    if len(line) < limit:
+        return line
+    return enc(error_report("error", "HarnessError", "report too large"))
 
 
 def error_report(status, etype, message):
@@ -681,7 +703,7 @@ def main():
         if nonce is None:
             return 2
         rep = error_report("error", "HarnessError", "bad frame: %s" % e)
-        write_out(encode_report(nonce, lambda caps: rep, 1 << 30))
+        write_out(encode_report(nonce, lambda caps, keep=None: rep, 1 << 30))
         return 0
     del raw
     try:

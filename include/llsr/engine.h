@@ -62,6 +62,10 @@ int engine_inspect(struct engine *e, const char *id, struct engine_state *st,
 int engine_image_present(struct engine *e, const char *image, int *present,
 			 struct llsr_err *err);
 
+/* Sets *known to whether the engine offers the OCI runtime name. */
+int engine_runtime_known(struct engine *e, const char *name, int *known,
+			 struct llsr_err *err);
+
 /* Lists the ids of containers carrying label (all states). On success *ids
  * is a malloc'd array of n malloc'd strings: caller frees each and the
  * array. */

@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Integration tests that need a stack of their own: engine faults (a fake
+Engine API for what a real engine cannot be made to do), an unreachable
+engine, a missing image, SIGTERM in the middle of a run, and a client that
+goes away. TAP on stdout.
+
+usage: test_lifecycle.py --bin PATH/ll-solution-runner [--port 18100]
+"""
+import argparse
+import base64
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from fake_engine import FakeEngine  # noqa: E402
+
+TOP = os.path.dirname(os.path.dirname(HERE))
+STACK = os.path.join(HERE, "stack.sh")
+DOCKER_SOCK = "/var/run/docker.sock"
+
+results = []
+
+
+def tap(ok, name, detail=""):
+    results.append(ok)
+    print("%s %d - %s" % ("ok" if ok else "not ok", len(results), name))
+    if not ok and detail:
+        for line in str(detail).splitlines()[:20]:
+            print("# " + line)
+    sys.stdout.flush()
+
+
+def b64(s):
+    return base64.b64encode(s.encode()).decode()
+
+
+class Stack:
+    def __init__(self, binary, port, conf_lines, workers=1):
+        self.run = tempfile.mkdtemp(prefix="llsr-lc.")
+        os.chmod(self.run, 0o755)
+        self.port = port
+        conf = os.path.join(self.run, "test.conf")
+        with open(conf, "w") as f:
+            f.write("\n".join(conf_lines) + "\n")
+        subprocess.run([STACK, "start", binary, conf, self.run, str(port), str(workers)],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def request(self, method, path, body=None, timeout=60):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        c.request(method, path, body=body, headers=headers)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        try:
+            doc = json.loads(data)
+        except ValueError:
+            doc = {"_raw": data[:300]}
+        return r.status, dict(r.getheaders()), doc
+
+    def run_code(self, code, tests="", **kw):
+        body = dict(code=b64(code), tests=b64(tests), **kw)
+        return self.request("POST", "/run_code", json.dumps(body))
+
+    def log(self):
+        out = []
+        for name in sorted(os.listdir(os.path.join(self.run, "log"))):
+            with open(os.path.join(self.run, "log", name), errors="replace") as f:
+                out.append(f.read())
+        return "\n".join(out)
+
+    def stop(self):
+        subprocess.run([STACK, "stop", self.run], check=False)
+        shutil.rmtree(self.run, ignore_errors=True)
+
+
+def docker_get(path):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(DOCKER_SOCK)
+    c = http.client.HTTPConnection("localhost")
+    c.sock = s
+    c.request("GET", path)
+    r = c.getresponse()
+    data = json.loads(r.read())
+    c.close()
+    return data
+
+
+def our_containers():
+    q = "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22ll-solution-runner%22%5D%7D"
+    return docker_get(q)
+
+
+def wait_for(cond, timeout):
+    """Polls cond() until it is true or timeout seconds pass."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.05)
+    return cond()
+
+
+def test_unreachable_engine(binary, port):
+    st = Stack(binary, port, ["engine_url = unix:///nonexistent/docker.sock",
+                              "engine_timeout_ms = 1000"])
+    try:
+        code, hdr, doc = st.run_code("print(1)")
+        tap(code == 503 and doc.get("error", {}).get("code") == "engine_unavailable"
+            and hdr.get("Retry-After") == "1",
+            "engine unreachable: 503 engine_unavailable with Retry-After", (code, hdr, doc))
+        code, _, doc = st.request("GET", "/health")
+        tap(code == 503 and doc.get("error", {}).get("code") == "engine_unavailable",
+            "engine unreachable: /health is 503 engine_unavailable", (code, doc))
+        code, _, doc = st.run_code("print(1)")
+        tap(code == 503, "engine unreachable: the worker keeps answering", (code, doc))
+    finally:
+        st.stop()
+
+
+def test_missing_image(binary, port):
+    st = Stack(binary, port, ["image = llsr-no-such-image:none"])
+    try:
+        code, _, doc = st.run_code("print(1)")
+        err = doc.get("error", {})
+        tap(code == 503 and err.get("code") == "image_missing"
+            and "build-image.sh" in err.get("message", ""),
+            "missing image: 503 image_missing says how to build it", (code, doc))
+        code, _, doc = st.request("GET", "/health")
+        tap(code == 503 and doc.get("error", {}).get("code") == "image_missing",
+            "missing image: /health is 503 image_missing", (code, doc))
+    finally:
+        st.stop()
+
+
+def test_fake_engine(binary, port):
+    run = tempfile.mkdtemp(prefix="llsr-fake.")
+    os.chmod(run, 0o755)
+    sock = os.path.join(run, "engine.sock")
+    # A Docker 29-like engine: newest API 1.52, oldest accepted 1.44.
+    fake = FakeEngine(sock, api_version="1.52", min_version="1.44")
+    st = Stack(binary, port, ["engine_url = unix://" + sock, "engine_timeout_ms = 1000"])
+    try:
+        code, _, doc = st.run_code("print(1)")
+        created = fake.seen("POST", r"/containers/create")
+        tap(code == 200 and doc.get("status") == "passed",
+            "engine with minimum API 1.44: the run works", (code, doc, fake.requests[-6:]))
+        tap(bool(created) and all(p.startswith("/v1.47/") for p in created),
+            "API version negotiated from /_ping (min(1.47, 1.52))", created)
+        tap(len(fake.seen("DELETE", r"/containers/[0-9a-f]{64}")) == 1,
+            "the container is removed after the run", fake.requests)
+
+        fake.mode = "warnings"
+        n_del = len(fake.seen("DELETE", "."))
+        n_start = len(fake.seen("POST", r"/start"))
+        code, _, doc = st.run_code("print(1)")
+        tap(code == 503 and doc.get("error", {}).get("code") == "sandbox_refused"
+            and "memory limit" in doc["error"].get("message", ""),
+            "create with Warnings: 503 sandbox_refused, nothing runs", (code, doc))
+        tap(len(fake.seen("POST", r"/start")) == n_start,
+            "create with Warnings: the container is never started", fake.requests)
+        tap(len(fake.seen("DELETE", ".")) == n_del + 1,
+            "create with Warnings: the refused container is removed", fake.requests)
+
+        fake.mode = "garbage"
+        code, _, doc = st.run_code("print(1)")
+        tap(code == 200 and doc.get("status") == "error"
+            and doc.get("error", {}).get("type") == "HarnessError",
+            "garbage stream frames: a clear error verdict, no crash", (code, doc))
+
+        fake.mode = "hang_create"
+        t0 = time.monotonic()
+        code, _, doc = st.run_code("print(1)")
+        took = time.monotonic() - t0
+        tap(code == 503 and doc.get("error", {}).get("code") == "engine_unavailable" and took < 10,
+            "engine hangs on create: 503 after engine_timeout_ms (%.1fs)" % took, (code, doc))
+        fake.release.set()
+
+        fake.mode = "ok"
+        code, _, doc = st.run_code("print(1)")
+        tap(code == 200 and doc.get("status") == "passed",
+            "after the faults the same worker serves normally", (code, doc))
+        log = st.log()
+        tap("sandbox_refused" in log and "engine" in log,
+            "errors are logged with their cause", log[-2000:])
+    finally:
+        st.stop()
+        fake.close()
+        shutil.rmtree(run, ignore_errors=True)
+
+
+def test_sigterm_finishes_request(binary, port):
+    st = Stack(binary, port, [], workers=1)
+    try:
+        _, _, health = st.request("GET", "/health")
+        pid = health.get("pid")
+        result = {}
+
+        def slow():
+            result["r"] = st.run_code("import time\ntime.sleep(2)\nprint('done')\n",
+                                      "assert True\n")
+
+        import threading
+        t = threading.Thread(target=slow)
+        t.start()
+        running = wait_for(lambda: [c for c in our_containers() if c["State"] == "running"], 20)
+        os.kill(pid, signal.SIGTERM)
+        t.join(30)
+        code, _, doc = result.get("r", (0, {}, {}))
+        tap(bool(running) and code == 200 and doc.get("status") == "passed"
+            and doc.get("stdout") == "done\n",
+            "SIGTERM mid-run: the request in hand is finished", (running, code, doc))
+        gone = wait_for(lambda: not os.path.exists("/proc/%d" % pid), 20)
+        tap(gone, "SIGTERM mid-run: the worker exits afterwards", pid)
+        tap(wait_for(lambda: not our_containers(), 20) == True,
+            "SIGTERM mid-run: its container is removed", our_containers())
+    finally:
+        st.stop()
+
+
+def test_client_goes_away(binary, port):
+    st = Stack(binary, port, [], workers=1)
+    try:
+        body = json.dumps({"code": b64("import time\ntime.sleep(3)\n"), "timeout_ms": 5000})
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(("POST /run_code HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                   "Content-Length: %d\r\n\r\n%s" % (len(body), body)).encode())
+        running = wait_for(lambda: our_containers(), 20)
+        s.close()
+        tap(bool(running), "client goes away: the run had started", running)
+        tap(wait_for(lambda: not our_containers(), 30) == True,
+            "client goes away: the container is still removed", our_containers())
+        code, _, doc = st.run_code("print(2)")
+        tap(code == 200 and doc.get("stdout") == "2\n",
+            "client goes away: the worker serves the next request", (code, doc))
+    finally:
+        st.stop()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--port", type=int, default=18100)
+    a = ap.parse_args()
+    binary = os.path.abspath(a.bin)
+    tests = [test_unreachable_engine, test_missing_image, test_fake_engine,
+             test_sigterm_finishes_request, test_client_goes_away]
+    for i, t in enumerate(tests):
+        try:
+            t(binary, a.port + i)
+        except Exception as e:  # a crashed case is a failed case
+            tap(False, "%s raised" % t.__name__, repr(e))
+    print("1..%d" % len(results))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
