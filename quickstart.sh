@@ -182,6 +182,12 @@ run_tests() {
 	tests/integration/stack.sh stop "$run"
 	count_tap "$tap"
 
+	say "integration tests with stacks of their own (faults, SIGTERM)"
+	python3 tests/integration/test_lifecycle.py --bin "$sanbuild/ll-solution-runner" \
+		>"$run/lifecycle.tap" 2>&1 || true
+	cat "$run/lifecycle.tap"
+	count_tap "$run/lifecycle.tap"
+
 	# After the workers have stopped, every container they made is gone.
 	n=$(our_containers)
 	if [ "$n" -eq 0 ]; then

@@ -13,12 +13,17 @@
 #include "llsr/runner.h"
 #include "llsr/service.h"
 
+#define SERVICE_LEFTOVERS 16
+
 struct service {
 	const struct config *cfg;	/* borrowed */
 	struct engine *engine;
 	char owner[128];		/* host:pid:start, in container labels */
 	struct run_outcome pending;	/* the used container, removed later */
 	int have_pending;
+	/* Containers the engine failed to remove (it was down): retried after
+	 * every request; labels let the sweeper find any beyond this. */
+	char leftover[SERVICE_LEFTOVERS][ENGINE_ID_LEN + 1];
 	unsigned long requests;
 };
 
@@ -170,11 +175,33 @@ service_health(struct service *s, struct reply *rp)
 	rp->body = body;
 }
 
+static void
+keep_leftover(struct service *s, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < SERVICE_LEFTOVERS; i++) {
+		if (!s->leftover[i][0]) {
+			memcpy(s->leftover[i], id, ENGINE_ID_LEN + 1);
+			return;
+		}
+	}
+	log_error("container %.12s not removed and no room to retry: the "
+		  "sweeper must remove it", id);
+}
+
 void
 service_after(struct service *s)
 {
+	size_t i;
+
+	for (i = 0; i < SERVICE_LEFTOVERS; i++)
+		if (s->leftover[i][0] &&
+		    engine_remove(s->engine, s->leftover[i], NULL) == 0)
+			s->leftover[i][0] = '\0';
 	if (!s->have_pending)
 		return;
-	runner_cleanup(s->engine, &s->pending);
+	if (runner_cleanup(s->engine, &s->pending) < 0)
+		keep_leftover(s, s->pending.container_id);
 	s->have_pending = 0;
 }

@@ -40,7 +40,9 @@ int runner_run(struct engine *e, const struct config *cfg,
 	       const struct request *r, const char *owner,
 	       struct run_outcome *o, struct llsr_err *err);
 
-/* Removes the container if any and frees what o holds. Safe to call twice. */
-void runner_cleanup(struct engine *e, struct run_outcome *o);
+/* Removes the container if any and frees what o holds. Safe to call twice.
+ * Returns -1 when the engine did not remove it: the id is then left in
+ * o->container_id for the caller to retry. */
+int runner_cleanup(struct engine *e, struct run_outcome *o);
 
 #endif
