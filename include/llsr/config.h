@@ -1,0 +1,63 @@
+#ifndef LLSR_CONFIG_H
+#define LLSR_CONFIG_H
+/* The service configuration: one table of keys (type, range, default),
+ * parsed once at start-up into a struct that is read-only afterwards. Only
+ * this module reads configuration files. File syntax: `key = value` lines,
+ * `#` starts a comment line, blank lines are ignored, a value may be wrapped
+ * in double quotes. Every key, its default and its range is documented in
+ * conf/ll-solution-runner.conf. */
+
+#include <stdio.h>
+
+enum config_log_target { CONFIG_LOG_STDERR = 0, CONFIG_LOG_SYSLOG };
+
+struct config {
+	/* Docker Engine API endpoint */
+	char engine_url[512];		/* unix:///path, http://h:p or https://h:p */
+	char engine_tls_ca[512];	/* PEM CA bundle for https, "" = system */
+	char engine_tls_cert[512];	/* client certificate, "" = none */
+	char engine_tls_key[512];	/* client key, "" = none */
+	char engine_api_version[16];	/* "auto" (negotiate) or "1.41" style */
+	long engine_timeout_ms;		/* every engine call but the run itself */
+
+	/* Sandbox */
+	char image[256];
+	char runtime[64];		/* "" = the engine's default, or e.g. "runsc" */
+	char user[64];			/* uid:gid inside the container */
+	long memory_mb;			/* cap and default; client may lower */
+	long timeout_ms;		/* cap and default wall clock of a run */
+	double cpus;
+	long pids_limit;
+	long tmpfs_mb;
+	long nofile;
+	long fsize_mb;
+	long output_limit_bytes;	/* user stdout, and stderr, kept per run */
+	long report_limit_bytes;	/* the harness's whole report */
+
+	/* HTTP */
+	long max_body_bytes;
+
+	/* Logging */
+	enum config_log_target log_target;
+	int log_level;			/* enum log_level */
+};
+
+/* Fills c with the documented defaults. */
+void config_defaults(struct config *c);
+
+/* Reads path on top of what c holds (call config_defaults first). Every
+ * problem (unreadable file, syntax error, unknown key, duplicate key, bad or
+ * out-of-range value) is written to errout as "path:line: message", and
+ * parsing goes on so that all are reported at once; errout can be NULL.
+ * Returns the number of problems: 0 means c is complete and valid. */
+int config_load(struct config *c, const char *path, FILE *errout);
+
+/* Checks the cross-key rules (e.g. https URL needs no cert but unix needs a
+ * path). Same reporting as config_load with line 0. Returns problem count. */
+int config_validate(const struct config *c, const char *path, FILE *errout);
+
+/* Writes every key with its current value, in table order, as a valid
+ * config file. */
+void config_dump(const struct config *c, FILE *out);
+
+#endif
