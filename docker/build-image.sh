@@ -132,8 +132,14 @@ else
 fi
 
 log "building $image"
+old_id=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
 docker build -q --build-arg "BASE=$base_image" \
 	--build-arg "HARNESS_HASH=$hash" -t "$image" "$here" >/dev/null
+new_id=$(docker image inspect -f '{{.Id}}' "$image")
+if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
+	# The previous build is now untagged; drop it unless a container uses it.
+	docker rmi "$old_id" >/dev/null 2>&1 || true
+fi
 
 docker run --rm --network none --read-only --user 10001:10001 "$image" \
 	python3 -I -S -c 'import ctypes, json, ast, base64, unittest' ||

@@ -11,7 +11,8 @@
 #include "llsr/config.h"
 #include "llsr/log.h"
 
-/* Longer lines are reported, not truncated; comments may be any length. */
+/* Longer lines (4096 bytes and up) are reported, not truncated, unless they
+ * are comments. */
 #define CONFIG_LINE_MAX 4096
 
 enum key_type { T_STRING, T_PATH, T_LONG, T_DOUBLE, T_ENUM };
@@ -21,7 +22,8 @@ struct key {
 	enum key_type type;
 	size_t off;		/* of the field in struct config */
 	size_t size;		/* of the field; strings keep size - 1 bytes */
-	double min, max;	/* T_LONG, T_DOUBLE; exact for these ranges */
+	long lmin, lmax;	/* T_LONG */
+	double dmin, dmax;	/* T_DOUBLE */
 	const char *def;	/* default, parsed like a value from the file */
 	const char *(*check)(const char *v);	/* T_STRING: NULL if v is ok */
 	const char *const *names;	/* T_ENUM: index is the value */
@@ -35,7 +37,7 @@ struct ctx {
 	int problems;
 };
 
-/* The enum fields are stored through an int lvalue. */
+/* The enum fields are stored as an int. */
 _Static_assert(sizeof(enum config_log_target) == sizeof(int),
 	       "log_target is stored as an int");
 _Static_assert(CONFIG_LOG_STDERR == 0 && CONFIG_LOG_SYSLOG == 1,
@@ -154,9 +156,10 @@ check_user(const char *v)
 	if (!gid)
 		return bad;
 	*gid++ = '\0';
-	if (!is_digit((unsigned char)tmp[0]) || !is_digit((unsigned char)*gid) ||
-	    parse_long(tmp, &u) < 0 || parse_long(gid, &g) < 0 || u < 1 ||
-	    u > 2147483647L || g < 1 || g > 2147483647L)
+	if (!is_digit((unsigned char)tmp[0]) ||
+	    !is_digit((unsigned char)*gid) || parse_long(tmp, &u) < 0 ||
+	    parse_long(gid, &g) < 0 || u < 1 || u > 2147483647L || g < 1 ||
+	    g > 2147483647L)
 		return bad;
 	return NULL;
 }
@@ -176,12 +179,16 @@ check_path(const char *v)
 	return NULL;
 }
 
-#define F(m) offsetof(struct config, m), sizeof(((struct config *)0)->m)
-#define STRING(m, def, chk) { #m, T_STRING, F(m), 0, 0, def, chk, NULL }
-#define PATH(m) { #m, T_PATH, F(m), 0, 0, "", NULL, NULL }
-#define LONG(m, lo, hi, def) { #m, T_LONG, F(m), lo, hi, def, NULL, NULL }
-#define DOUBLE(m, lo, hi, def) { #m, T_DOUBLE, F(m), lo, hi, def, NULL, NULL }
-#define ENUM(m, names, def) { #m, T_ENUM, F(m), 0, 0, def, NULL, names }
+#define F(m)                                                              \
+	.name = #m, .off = offsetof(struct config, m),                    \
+	.size = sizeof(((struct config *)0)->m)
+#define STRING(m, d, chk) { F(m), .type = T_STRING, .def = d, .check = chk }
+#define PATH(m) { F(m), .type = T_PATH, .def = "" }
+#define LONG(m, lo, hi, d)                                                \
+	{ F(m), .type = T_LONG, .lmin = lo, .lmax = hi, .def = d }
+#define DOUBLE(m, lo, hi, d)                                              \
+	{ F(m), .type = T_DOUBLE, .dmin = lo, .dmax = hi, .def = d }
+#define ENUM(m, nm, d) { F(m), .type = T_ENUM, .def = d, .names = nm }
 
 /* Every key, in the order of conf/ll-solution-runner.conf and config_dump. */
 static const struct key keys[] = {
@@ -252,6 +259,7 @@ key_set(const struct key *k, struct config *c, const char *v, char *msg,
 	size_t len, i;
 	double d;
 	long l;
+	int e;
 
 	switch (k->type) {
 	case T_STRING:
@@ -275,12 +283,12 @@ key_set(const struct key *k, struct config *c, const char *v, char *msg,
 			snprintf(msg, msgsize, "'%.64s' is not an integer", v);
 			return -1;
 		}
-		if (l < k->min || l > k->max) {
-			snprintf(msg, msgsize, "%ld is out of range (%ld to %ld)",
-				 l, (long)k->min, (long)k->max);
+		if (l < k->lmin || l > k->lmax) {
+			snprintf(msg, msgsize, "%ld is out of range "
+				 "(%ld to %ld)", l, k->lmin, k->lmax);
 			return -1;
 		}
-		*(long *)field = l;
+		memcpy(field, &l, sizeof(l));
 		return 0;
 	case T_DOUBLE:
 		/* No space, hex, inf or nan: only what a person would write. */
@@ -291,17 +299,18 @@ key_set(const struct key *k, struct config *c, const char *v, char *msg,
 			snprintf(msg, msgsize, "'%.64s' is not a number", v);
 			return -1;
 		}
-		if (!(d >= k->min && d <= k->max)) {
-			snprintf(msg, msgsize, "%.64s is out of range (%g to %g)",
-				 v, k->min, k->max);
+		if (!(d >= k->dmin && d <= k->dmax)) {
+			snprintf(msg, msgsize, "%.64s is out of range "
+				 "(%g to %g)", v, k->dmin, k->dmax);
 			return -1;
 		}
-		*(double *)field = d;
+		memcpy(field, &d, sizeof(d));
 		return 0;
 	case T_ENUM:
 		for (i = 0; k->names[i]; i++) {
 			if (!strcmp(v, k->names[i])) {
-				*(int *)field = (int)i;
+				e = (int)i;
+				memcpy(field, &e, sizeof(e));
 				return 0;
 			}
 		}
@@ -325,6 +334,7 @@ key_format(const struct key *k, const struct config *c, char *out,
 	const char *field = (const char *)c + k->off;
 	size_t n;
 	double d;
+	long l;
 	int v;
 
 	switch (k->type) {
@@ -335,17 +345,18 @@ key_format(const struct key *k, const struct config *c, char *out,
 		memcpy(out, field, strlen(field) + 1);
 		return 0;
 	case T_LONG:
-		snprintf(out, outsize, "%ld", *(const long *)field);
+		memcpy(&l, field, sizeof(l));
+		snprintf(out, outsize, "%ld", l);
 		return 0;
 	case T_DOUBLE:
 		/* Shortest of the two that reads back to the same value. */
-		d = *(const double *)field;
+		memcpy(&d, field, sizeof(d));
 		snprintf(out, outsize, "%.15g", d);
 		if (strtod(out, NULL) != d)
 			snprintf(out, outsize, "%.17g", d);
 		return 0;
 	case T_ENUM:
-		v = *(const int *)field;
+		memcpy(&v, field, sizeof(v));
 		for (n = 0; k->names[n]; n++)
 			;
 		if (v < 0 || (size_t)v >= n)

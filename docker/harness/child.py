@@ -4,6 +4,7 @@
 # and the module from sys.modules so user code cannot import it by name.
 import sys
 
+sys.dont_write_bytecode = True  # the image ships .pyc; never write any
 _d = __file__.rpartition("/")[0] or "."
 sys.path.insert(0, _d)
 import llsr_child  # noqa: E402

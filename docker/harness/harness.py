@@ -4,6 +4,7 @@
 # script is never byte-compiled; the work is in llsr_parent (cached .pyc).
 import sys
 
+sys.dont_write_bytecode = True  # the image ships .pyc; never write any
 sys.path.insert(0, __file__.rpartition("/")[0] or ".")
 import llsr_parent  # noqa: E402
 

@@ -460,8 +460,6 @@ class Runner:
             pass
         self.reap_orphans()
         for fd in (out_r, err_r):
-            if fd in open_fds:
-                pass
             os.close(fd)
         psock.close()
         if pidfd is not None:

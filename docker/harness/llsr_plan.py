@@ -48,13 +48,6 @@ def _loc(node, ref):
     return node
 
 
-def _fix(node, ref):
-    for n in ast.walk(node):
-        if "lineno" in n._attributes:
-            _loc(n, ref)
-    return node
-
-
 def _name(id_, ctx=None):
     return ast.Name(id=id_, ctx=ctx or ast.Load())
 
@@ -88,12 +81,6 @@ class AssertRewriter(ast.NodeTransformer):
 
     def _src_or_none(self, node):
         return None if _is_literal(node) else self.segment(node)
-
-    def visit_FunctionDef(self, node):
-        self.generic_visit(node)
-        return node
-
-    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Assert(self, node):
         self.generic_visit(node)

@@ -44,15 +44,18 @@ start() {
 	lighttpd -D -f "$run/lighttpd.conf" >>"$run/log/lighttpd.out" 2>&1 &
 	echo $! >"$run/lighttpd.pid.keep"
 
-	# Ready when the service answers its health check through lighttpd.
+	# Ready when a worker answers through lighttpd (its answers carry
+	# X-Request-Id; /health may well be 503 when the engine is down).
 	for _ in $(seq 1 100); do
-		if curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null; then
+		if curl -s -o /dev/null -D - "http://127.0.0.1:$port/health" 2>/dev/null |
+			grep -qi '^X-Request-Id:'; then
 			return 0
 		fi
 		kill -0 "$(cat "$run/spawn.pid")" 2>/dev/null || break
 		sleep 0.1
 	done
 	cat "$run/log/"* >&2 || true
+	stop "$run"
 	die "the stack did not come up on port $port"
 }
 

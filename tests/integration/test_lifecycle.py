@@ -95,9 +95,15 @@ def docker_get(path):
     return data
 
 
-def our_containers():
+def our_containers(pid=None):
+    """Containers of ours; with pid, only those made by that worker (other
+    stacks may be running on the same engine)."""
     q = "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22ll-solution-runner%22%5D%7D"
-    return docker_get(q)
+    cs = docker_get(q)
+    if pid is not None:
+        cs = [c for c in cs
+              if c["Labels"].get("ll-solution-runner.owner", "").split(":")[1:2] == [str(pid)]]
+    return cs
 
 
 def wait_for(cond, timeout):
@@ -157,7 +163,7 @@ def test_fake_engine(binary, port):
             "engine with minimum API 1.44: the run works", (code, doc, fake.requests[-6:]))
         tap(bool(created) and all(p.startswith("/v1.47/") for p in created),
             "API version negotiated from /_ping (min(1.47, 1.52))", created)
-        tap(len(fake.seen("DELETE", r"/containers/[0-9a-f]{64}")) == 1,
+        tap(wait_for(lambda: len(fake.seen("DELETE", r"/containers/[0-9a-f]{64}")) == 1, 10),
             "the container is removed after the run", fake.requests)
 
         fake.mode = "warnings"
@@ -169,7 +175,7 @@ def test_fake_engine(binary, port):
             "create with Warnings: 503 sandbox_refused, nothing runs", (code, doc))
         tap(len(fake.seen("POST", r"/start")) == n_start,
             "create with Warnings: the container is never started", fake.requests)
-        tap(len(fake.seen("DELETE", ".")) == n_del + 1,
+        tap(wait_for(lambda: len(fake.seen("DELETE", ".")) == n_del + 1, 10),
             "create with Warnings: the refused container is removed", fake.requests)
 
         fake.mode = "garbage"
@@ -213,7 +219,7 @@ def test_sigterm_finishes_request(binary, port):
         import threading
         t = threading.Thread(target=slow)
         t.start()
-        running = wait_for(lambda: [c for c in our_containers() if c["State"] == "running"], 20)
+        running = wait_for(lambda: [c for c in our_containers(pid) if c["State"] == "running"], 20)
         os.kill(pid, signal.SIGTERM)
         t.join(30)
         code, _, doc = result.get("r", (0, {}, {}))
@@ -222,8 +228,8 @@ def test_sigterm_finishes_request(binary, port):
             "SIGTERM mid-run: the request in hand is finished", (running, code, doc))
         gone = wait_for(lambda: not os.path.exists("/proc/%d" % pid), 20)
         tap(gone, "SIGTERM mid-run: the worker exits afterwards", pid)
-        tap(wait_for(lambda: not our_containers(), 20) == True,
-            "SIGTERM mid-run: its container is removed", our_containers())
+        tap(wait_for(lambda: not our_containers(pid), 20) == True,
+            "SIGTERM mid-run: its container is removed", our_containers(pid))
     finally:
         st.stop()
 
@@ -231,15 +237,16 @@ def test_sigterm_finishes_request(binary, port):
 def test_client_goes_away(binary, port):
     st = Stack(binary, port, [], workers=1)
     try:
+        pid = st.request("GET", "/health")[2].get("pid")
         body = json.dumps({"code": b64("import time\ntime.sleep(3)\n"), "timeout_ms": 5000})
         s = socket.create_connection(("127.0.0.1", port))
         s.sendall(("POST /run_code HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                    "Content-Length: %d\r\n\r\n%s" % (len(body), body)).encode())
-        running = wait_for(lambda: our_containers(), 20)
+        running = wait_for(lambda: our_containers(pid), 20)
         s.close()
         tap(bool(running), "client goes away: the run had started", running)
-        tap(wait_for(lambda: not our_containers(), 30) == True,
-            "client goes away: the container is still removed", our_containers())
+        tap(wait_for(lambda: not our_containers(pid), 30) == True,
+            "client goes away: the container is still removed", our_containers(pid))
         code, _, doc = st.run_code("print(2)")
         tap(code == 200 and doc.get("stdout") == "2\n",
             "client goes away: the worker serves the next request", (code, doc))

@@ -152,8 +152,8 @@ START_TEST(test_roundtrip_3_bytes)
 				if (b64_decode(enc, 4, dec, &outlen,
 					       &err_off) != 0 ||
 				    outlen != 3 || memcmp(dec, in, 3) != 0)
-					ck_abort_msg("%02x%02x%02x -> %s", in[0],
-						     in[1], in[2], enc);
+					ck_abort_msg("%02x%02x%02x -> %s",
+						     in[0], in[1], in[2], enc);
 			}
 		}
 	}
@@ -293,7 +293,7 @@ START_TEST(test_wrapped_76)
 {
 	unsigned char in[1000];
 	char enc[1400], wrapped[1500];
-	size_t i, n, len, eollen;
+	size_t i, n, len, line, eollen;
 	const char *eol;
 	int crlf;
 
@@ -306,9 +306,10 @@ START_TEST(test_wrapped_76)
 		len = strlen(enc);
 		ck_assert_uint_eq(len, 1336);
 		n = 0;
-		for (i = 0; i < len; i += 76) {
-			memcpy(wrapped + n, enc + i, len - i < 76 ? len - i : 76);
-			n += len - i < 76 ? len - i : 76;
+		for (i = 0; i < len; i += line) {
+			line = len - i < 76 ? len - i : 76;
+			memcpy(wrapped + n, enc + i, line);
+			n += line;
 			memcpy(wrapped + n, eol, eollen);
 			n += eollen;
 		}

@@ -438,7 +438,8 @@ START_TEST(test_several_problems)
 				  "timeout_ms = 300\n"), 5);
 	ck_assert_ptr_nonnull(strstr(errs, ":1: unknown key 'a'"));
 	ck_assert_ptr_nonnull(strstr(errs, ":2: expected"));
-	ck_assert_ptr_nonnull(strstr(errs, ":3: timeout_ms: 5 is out of range"));
+	ck_assert_ptr_nonnull(strstr(errs, ":3: timeout_ms: 5 is out of "
+					   "range"));
 	ck_assert_ptr_nonnull(strstr(errs, ":4: cpus: 'x' is not a number"));
 	ck_assert_ptr_nonnull(strstr(errs, ":5: duplicate key 'timeout_ms'"));
 	/* errout can be NULL */

@@ -16,7 +16,7 @@ struct sink {
 	unsigned char stream[SINK_MAX];
 	size_t len;
 	size_t calls;
-	size_t fail_at;		/* call number that returns fail_rc, 0 = never */
+	size_t fail_at;		/* the call that returns fail_rc, 0 = none */
 	int fail_rc;
 	uint64_t total;		/* bytes seen, for streams too big to keep */
 };
