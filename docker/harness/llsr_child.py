@@ -137,8 +137,9 @@ def _first_difference(a, b):
     return []
 
 
-def explain(kind, op, lsrc, rsrc, left, right, has_msg, msg):
-    """Build the message of a failed rewritten assert (see llsr_plan)."""
+def explain(kind, op, lsrc, rsrc, left, right, has_msg, msg, asrc=None):
+    """Build the message of a failed rewritten assert (see llsr_plan): the
+    assert's own source line first, then the values."""
     lines = []
     if kind == "cmp":
         lr, rr = saferepr(left), saferepr(right)
@@ -162,6 +163,8 @@ def explain(kind, op, lsrc, rsrc, left, right, has_msg, msg):
         except BaseException:
             m = "<message>"
         text = m + "\n" + text
+    if asrc:
+        text = "%s\n%s" % (asrc if len(asrc) <= 400 else asrc[:400] + "...", text)
     return text
 
 

@@ -96,7 +96,8 @@ class AssertRewriter(ast.NodeTransformer):
                 func=ast.Attribute(value=_name("@llsr"), attr="fail", ctx=ast.Load()),
                 args=[_const(kind), _const(op), _const(lsrc), _const(rsrc),
                       left, right, _const(has_msg),
-                      node.msg if has_msg else _const(None)],
+                      node.msg if has_msg else _const(None),
+                      _const(self.segment(node))],
                 keywords=[]), cause=None)
 
         if isinstance(test, ast.Compare):

@@ -232,7 +232,8 @@ def t_style_pytest_functions_and_classes():
     c.eq([(t["name"], t["status"]) for t in rep["tests"]],
          [("test_a", "passed"), ("TestK::test_b", "passed"), ("TestK::test_c", "failed"),
           ("test_d", "passed")], "tests")
-    c.eq(rep["tests"][2]["message"], "assert 1 == 2\n where 1 = f(0)", "message")
+    c.eq(rep["tests"][2]["message"], "assert f(0) == 2\nassert 1 == 2\n where 1 = f(0)",
+         "message")
     c.eq(rep["tests"][0]["line"], 1, "line")
     return c
 
@@ -300,7 +301,9 @@ check(add)
     check_schema(rep, c)
     c.eq(statuses(rep), ["passed", "failed", "failed", "passed"], "statuses")
     c.eq([t["line"] for t in rep["tests"]], [5, 7, 9, 10], "lines")
-    c.eq(rep["tests"][1]["message"], "x plus one\nassert 6 == 7\n where 6 = candidate(x, 1)",
+    c.eq(rep["tests"][1]["message"],
+         'assert candidate(x, 1) == 7, "x plus one"\n'
+         "x plus one\nassert 6 == 7\n where 6 = candidate(x, 1)",
          "message")
     c.eq(rep["status"], "failed", "status")
     return c
@@ -389,7 +392,8 @@ def t_failure_messages():
     for t, (src, want) in zip(rep["tests"], DETAIL_TESTS):
         c.eq(t["status"], "failed", src)
         if want is not None:
-            c.eq(t["message"], want, src)
+            # The message starts with the assert's own source line.
+            c.eq(t["message"], src + "\n" + want, src)
         c.true(t["traceback"] and src in t["traceback"], "traceback shows " + src)
     c.eq(rep["tests"][-1]["status"], "passed", "operands evaluated once")
     return c
