@@ -4,14 +4,15 @@
 
 #include "llsr/b64.h"
 
-#define WS 0x40	/* skipped: space, tab, CR, LF */
-#define PD 0x41	/* '=' */
-#define XX 0xff	/* not allowed anywhere */
+#define WS 0x40 /* skipped: space, tab, CR, LF */
+#define PD 0x41 /* '=' */
+#define XX 0xff /* not allowed anywhere */
 
 static const char b64_etab[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* ASCII only; bytes above 0x7f are XX. */
+/* clang-format off */
 static const unsigned char b64_dtab[128] = {
 	XX, XX, XX, XX, XX, XX, XX, XX, XX, WS, WS, XX, XX, WS, XX, XX,
 	XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX, XX,
@@ -22,6 +23,7 @@ static const unsigned char b64_dtab[128] = {
 	XX, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
 	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, XX, XX, XX, XX, XX,
 };
+/* clang-format on */
 
 size_t
 b64_decoded_max(size_t inlen)
@@ -31,15 +33,15 @@ b64_decoded_max(size_t inlen)
 }
 
 int
-b64_decode(const char *in, size_t inlen, unsigned char *out,
-	   size_t *outlen, size_t *err_off)
+b64_decode(const char *in, size_t inlen, unsigned char *out, size_t *outlen,
+	   size_t *err_off)
 {
 	uint32_t acc = 0;
 	size_t i, o = 0, last = 0;
 	unsigned char c, v;
-	int n = 0;	/* significant characters in the group */
-	int pad = 0;	/* '=' in the group */
-	int done = 0;	/* a padded group ended the data */
+	int n = 0;    /* significant characters in the group */
+	int pad = 0;  /* '=' in the group */
+	int done = 0; /* a padded group ended the data */
 
 	for (i = 0; i < inlen; i++) {
 		c = (unsigned char)in[i];
@@ -67,7 +69,7 @@ b64_decode(const char *in, size_t inlen, unsigned char *out,
 			out[o++] = (unsigned char)(acc >> 8);
 			out[o++] = (unsigned char)acc;
 			break;
-		case 1:	/* 18 bits: 2 bytes and 2 unused bits */
+		case 1: /* 18 bits: 2 bytes and 2 unused bits */
 			if (acc & 0x3) {
 				i = last;
 				goto fail;
@@ -88,7 +90,7 @@ b64_decode(const char *in, size_t inlen, unsigned char *out,
 		n = 0;
 		pad = 0;
 	}
-	if (n != 0)	/* i == inlen: the input ends inside a group */
+	if (n != 0) /* i == inlen: the input ends inside a group */
 		goto fail;
 	*outlen = o;
 	return 0;

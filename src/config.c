@@ -20,13 +20,13 @@ enum key_type { T_STRING, T_PATH, T_LONG, T_DOUBLE, T_ENUM };
 struct key {
 	const char *name;
 	enum key_type type;
-	size_t off;		/* of the field in struct config */
-	size_t size;		/* of the field; strings keep size - 1 bytes */
-	long lmin, lmax;	/* T_LONG */
-	double dmin, dmax;	/* T_DOUBLE */
-	const char *def;	/* default, parsed like a value from the file */
-	const char *(*check)(const char *v);	/* T_STRING: NULL if v is ok */
-	const char *const *names;	/* T_ENUM: index is the value */
+	size_t off;	   /* of the field in struct config */
+	size_t size;	   /* of the field; strings keep size - 1 bytes */
+	long lmin, lmax;   /* T_LONG */
+	double dmin, dmax; /* T_DOUBLE */
+	const char *def;   /* default, parsed like a value from the file */
+	const char *(*check)(const char *v); /* T_STRING: NULL if v is ok */
+	const char *const *names;	     /* T_ENUM: index is the value */
 };
 
 /* Where a problem is reported and how many there were. */
@@ -42,13 +42,13 @@ _Static_assert(sizeof(enum config_log_target) == sizeof(int),
 	       "log_target is stored as an int");
 _Static_assert(CONFIG_LOG_STDERR == 0 && CONFIG_LOG_SYSLOG == 1,
 	       "log_target_names order");
-_Static_assert(LOG_LVL_ERROR == 0 && LOG_LVL_WARN == 1 &&
-		   LOG_LVL_INFO == 2 && LOG_LVL_DEBUG == 3,
+_Static_assert(LOG_LVL_ERROR == 0 && LOG_LVL_WARN == 1 && LOG_LVL_INFO == 2 &&
+		       LOG_LVL_DEBUG == 3,
 	       "log_level_names order");
 
-static const char *const log_target_names[] = { "stderr", "syslog", NULL };
-static const char *const log_level_names[] = { "error", "warn", "info",
-					       "debug", NULL };
+static const char *const log_target_names[] = {"stderr", "syslog", NULL};
+static const char *const log_level_names[] = {"error", "warn", "info", "debug",
+					      NULL};
 
 static int
 is_digit(int ch)
@@ -60,7 +60,7 @@ static int
 is_alnum(int ch)
 {
 	return is_digit(ch) || (ch >= 'A' && ch <= 'Z') ||
-	    (ch >= 'a' && ch <= 'z');
+	       (ch >= 'a' && ch <= 'z');
 }
 
 /* 1 when every byte of v is ASCII alphanumeric or in extra. */
@@ -99,14 +99,19 @@ check_url(const char *v)
 	for (p = v; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f)
 			return "must not contain spaces or control characters";
-	if (!strncmp(v, "unix://", 7))
-		return v[7] == '/' && v[8] ? NULL :
-		    "unix:// needs an absolute socket path";
-	if (!strncmp(v, "http://", 7))
-		return v[7] && v[7] != '/' ? NULL : "http:// needs a host";
-	if (!strncmp(v, "https://", 8))
-		return v[8] && v[8] != '/' ? NULL : "https:// needs a host";
-	return "must start with unix://, http:// or https://";
+	if (!strncmp(v, "unix://", 7)) {
+		if (v[7] != '/' || !v[8])
+			return "unix:// needs an absolute socket path";
+	} else if (!strncmp(v, "http://", 7)) {
+		if (!v[7] || v[7] == '/')
+			return "http:// needs a host";
+	} else if (!strncmp(v, "https://", 8)) {
+		if (!v[8] || v[8] == '/')
+			return "https:// needs a host";
+	} else {
+		return "must start with unix://, http:// or https://";
+	}
+	return NULL;
 }
 
 static const char *
@@ -179,6 +184,7 @@ check_path(const char *v)
 	return NULL;
 }
 
+/* clang-format off */
 #define F(m)                                                              \
 	.name = #m, .off = offsetof(struct config, m),                    \
 	.size = sizeof(((struct config *)0)->m)
@@ -189,6 +195,7 @@ check_path(const char *v)
 #define DOUBLE(m, lo, hi, d)                                              \
 	{ F(m), .type = T_DOUBLE, .dmin = lo, .dmax = hi, .def = d }
 #define ENUM(m, nm, d) { F(m), .type = T_ENUM, .def = d, .names = nm }
+/* clang-format on */
 
 /* Every key, in the order of conf/ll-solution-runner.conf and config_dump. */
 static const struct key keys[] = {
@@ -228,8 +235,7 @@ problem(struct ctx *x, const char *fmt, ...)
 	x->problems++;
 	if (!x->errout)
 		return;
-	fprintf(x->errout, "%s:%lu: ", x->path ? x->path : "(config)",
-		x->line);
+	fprintf(x->errout, "%s:%lu: ", x->path ? x->path : "(config)", x->line);
 	va_start(ap, fmt);
 	vfprintf(x->errout, fmt, ap);
 	va_end(ap);
@@ -266,12 +272,16 @@ key_set(const struct key *k, struct config *c, const char *v, char *msg,
 	case T_PATH:
 		len = strlen(v);
 		if (len >= k->size) {
-			snprintf(msg, msgsize, "value too long (%zu bytes, at "
-				 "most %zu)", len, k->size - 1);
+			snprintf(msg, msgsize,
+				 "value too long (%zu bytes, at most %zu)", len,
+				 k->size - 1);
 			return -1;
 		}
-		why = k->type == T_PATH ? check_path(v) :
-		    k->check ? k->check(v) : NULL;
+		why = NULL;
+		if (k->type == T_PATH)
+			why = check_path(v);
+		else if (k->check)
+			why = k->check(v);
 		if (why) {
 			snprintf(msg, msgsize, "%s", why);
 			return -1;
@@ -284,8 +294,9 @@ key_set(const struct key *k, struct config *c, const char *v, char *msg,
 			return -1;
 		}
 		if (l < k->lmin || l > k->lmax) {
-			snprintf(msg, msgsize, "%ld is out of range "
-				 "(%ld to %ld)", l, k->lmin, k->lmax);
+			snprintf(msg, msgsize,
+				 "%ld is out of range (%ld to %ld)", l, k->lmin,
+				 k->lmax);
 			return -1;
 		}
 		memcpy(field, &l, sizeof(l));
@@ -300,8 +311,9 @@ key_set(const struct key *k, struct config *c, const char *v, char *msg,
 			return -1;
 		}
 		if (!(d >= k->dmin && d <= k->dmax)) {
-			snprintf(msg, msgsize, "%.64s is out of range "
-				 "(%g to %g)", v, k->dmin, k->dmax);
+			snprintf(msg, msgsize,
+				 "%.64s is out of range (%g to %g)", v, k->dmin,
+				 k->dmax);
 			return -1;
 		}
 		memcpy(field, &d, sizeof(d));
@@ -317,8 +329,8 @@ key_set(const struct key *k, struct config *c, const char *v, char *msg,
 		len = (size_t)snprintf(msg, msgsize, "'%.64s' is not one of",
 				       v);
 		for (i = 0; k->names[i] && len < msgsize; i++)
-			len += (size_t)snprintf(msg + len, msgsize - len,
-						" %s", k->names[i]);
+			len += (size_t)snprintf(msg + len, msgsize - len, " %s",
+						k->names[i]);
 		return -1;
 	}
 	snprintf(msg, msgsize, "bad key type");
@@ -371,14 +383,10 @@ static size_t
 key_field_size(enum key_type t)
 {
 	switch (t) {
-	case T_LONG:
-		return sizeof(long);
-	case T_DOUBLE:
-		return sizeof(double);
-	case T_ENUM:
-		return sizeof(int);
-	default:
-		return 0;
+	case T_LONG: return sizeof(long);
+	case T_DOUBLE: return sizeof(double);
+	case T_ENUM: return sizeof(int);
+	default: return 0;
 	}
 }
 
@@ -408,8 +416,8 @@ trim(char *s)
 	while (*s == ' ' || *s == '\t' || *s == '\r')
 		s++;
 	n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
-			 s[n - 1] == '\r'))
+	while (n > 0 &&
+	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
 		n--;
 	s[n] = '\0';
 	return s;
@@ -491,8 +499,8 @@ parse_line(struct config *c, struct ctx *x, char *s, unsigned long *seen)
 int
 config_load(struct config *c, const char *path, FILE *errout)
 {
-	struct ctx x = { path, 0, errout, 0 };
-	unsigned long seen[NKEYS] = { 0 };
+	struct ctx x = {path, 0, errout, 0};
+	unsigned long seen[NKEYS] = {0};
 	char line[CONFIG_LINE_MAX];
 	size_t len;
 	FILE *f;
@@ -527,7 +535,7 @@ out:
 int
 config_validate(const struct config *c, const char *path, FILE *errout)
 {
-	struct ctx x = { path, 0, errout, 0 };
+	struct ctx x = {path, 0, errout, 0};
 	struct config scratch;
 	char val[1024], msg[256];
 	size_t i;
@@ -545,18 +553,19 @@ config_validate(const struct config *c, const char *path, FILE *errout)
 	if (c->output_limit_bytes >= 0 &&
 	    c->output_limit_bytes <= (LONG_MAX - 65536) / 2 &&
 	    c->report_limit_bytes < 2 * c->output_limit_bytes + 65536)
-		problem(&x, "report_limit_bytes (%ld) must be at least "
+		problem(&x,
+			"report_limit_bytes (%ld) must be at least "
 			"2 * output_limit_bytes + 65536 (%ld)",
 			c->report_limit_bytes,
 			2 * c->output_limit_bytes + 65536);
 	if (!c->engine_tls_cert[0] != !c->engine_tls_key[0])
 		problem(&x, "engine_tls_cert and engine_tls_key must be set "
-			"together");
+			    "together");
 	https = !strncmp(c->engine_url, "https://", 8);
 	if (!https && (c->engine_tls_ca[0] || c->engine_tls_cert[0] ||
 		       c->engine_tls_key[0]))
 		problem(&x, "engine_tls_ca, engine_tls_cert and "
-			"engine_tls_key need an https:// engine_url");
+			    "engine_tls_key need an https:// engine_url");
 	return x.problems;
 }
 

@@ -30,7 +30,7 @@ demux_header(struct demux *d)
 	}
 	d->stream = h[0];
 	d->remaining = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 |
-	    (uint32_t)h[6] << 8 | h[7];
+		       (uint32_t)h[6] << 8 | h[7];
 	return 0;
 }
 
@@ -72,5 +72,5 @@ int
 demux_idle(const struct demux *d)
 {
 	return d->stream != DEMUX_BROKEN && d->hdr_len == 0 &&
-	    d->remaining == 0;
+	       d->remaining == 0;
 }

@@ -7,8 +7,8 @@
 #include "llsr/demux.h"
 
 struct sink {
-	const char *lo, *hi;	/* the input: every piece lies inside it */
-	char *out;		/* the payload seen, at most hi - lo bytes */
+	const char *lo, *hi; /* the input: every piece lies inside it */
+	char *out;	     /* the payload seen, at most hi - lo bytes */
 	size_t len;
 };
 
@@ -69,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (demux_idle(&d1) != demux_idle(&d2))
 		abort();
 	if (rc1 == 0 && one.len + 8 > n && n > 0 && demux_idle(&d1))
-		abort();	/* a whole frame costs 8 header bytes */
+		abort(); /* a whole frame costs 8 header bytes */
 
 	free(one.out);
 	free(two.out);

@@ -7,7 +7,7 @@
 #include "tap_main.h"
 
 static const char alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /* Decodes into a buffer of exactly b64_decoded_max(len) bytes, so that ASan
  * sees any write past the promised bound. Returns what b64_decode returns;
@@ -69,8 +69,11 @@ roundtrip(const unsigned char *in, size_t n)
 	for (i = 0; i < (n * 8 + 5) / 6; i++) {
 		v = 0;
 		for (bit = i * 6; bit < i * 6 + 6; bit++)
-			v = v << 1 | (bit < n * 8 ?
-			    (unsigned)(in[bit / 8] >> (7 - bit % 8) & 1) : 0);
+			v = v << 1 |
+			    (bit < n * 8
+				     ? (unsigned)(in[bit / 8] >> (7 - bit % 8) &
+						  1)
+				     : 0);
 		ref[i] = alphabet[v];
 	}
 	for (; i % 4; i++)
@@ -88,13 +91,13 @@ START_TEST(test_rfc4648_vectors)
 	static const struct {
 		const char *plain, *enc;
 	} v[] = {
-		{ "", "" },
-		{ "f", "Zg==" },
-		{ "fo", "Zm8=" },
-		{ "foo", "Zm9v" },
-		{ "foob", "Zm9vYg==" },
-		{ "fooba", "Zm9vYmE=" },
-		{ "foobar", "Zm9vYmFy" },
+		{"", ""},
+		{"f", "Zg=="},
+		{"fo", "Zm8="},
+		{"foo", "Zm9v"},
+		{"foob", "Zm9vYg=="},
+		{"fooba", "Zm9vYmE="},
+		{"foobar", "Zm9vYmFy"},
 	};
 	char enc[16];
 	size_t i, n;
@@ -111,7 +114,7 @@ END_TEST
 
 START_TEST(test_roundtrip_0_to_2_bytes)
 {
-	unsigned char in[2] = { 0, 0 };
+	unsigned char in[2] = {0, 0};
 	unsigned a, b;
 
 	roundtrip(in, 0);
@@ -211,27 +214,27 @@ START_TEST(test_bad_padding)
 		const char *in;
 		size_t off;
 	} v[] = {
-		{ "=", 0 },		/* '=' first in a group */
-		{ "====", 0 },
-		{ "Z===", 1 },		/* '=' second in a group */
-		{ "Zm9v=", 4 },
-		{ "Zm9vZ===", 5 },
-		{ "Zg===", 4 },		/* three '=' */
-		{ "Zm9v====", 4 },
-		{ "Zg=g", 3 },		/* data after '=' in the group */
-		{ "Zm=v", 3 },
-		{ "Zg==Zg==", 4 },	/* data after a padded group */
-		{ "Zm8=Zm9v", 4 },
-		{ "Zg==\n=", 5 },
-		{ "Zm8=\r\nZ", 6 },
-		{ "Zg", 2 },		/* missing padding */
-		{ "Zg=", 3 },
-		{ "Zm8", 3 },
-		{ "Zm9vYg", 6 },
-		{ "Zm9vYmE", 7 },	/* truncated group: offset inlen */
-		{ "Zm9vYmE\r\n", 9 },
-		{ "Z", 1 },
-		{ "Zm9vY", 5 },
+		{"=", 0}, /* '=' first in a group */
+		{"====", 0},
+		{"Z===", 1}, /* '=' second in a group */
+		{"Zm9v=", 4},
+		{"Zm9vZ===", 5},
+		{"Zg===", 4}, /* three '=' */
+		{"Zm9v====", 4},
+		{"Zg=g", 3}, /* data after '=' in the group */
+		{"Zm=v", 3},
+		{"Zg==Zg==", 4}, /* data after a padded group */
+		{"Zm8=Zm9v", 4},
+		{"Zg==\n=", 5},
+		{"Zm8=\r\nZ", 6},
+		{"Zg", 2}, /* missing padding */
+		{"Zg=", 3},
+		{"Zm8", 3},
+		{"Zm9vYg", 6},
+		{"Zm9vYmE", 7}, /* truncated group: offset inlen */
+		{"Zm9vYmE\r\n", 9},
+		{"Z", 1},
+		{"Zm9vY", 5},
 	};
 	size_t i;
 

@@ -24,7 +24,7 @@ START_TEST(test_cap_exact)
 	ck_assert_int_eq(errno, E2BIG);
 	ck_assert_uint_eq(b.len, 10);
 	ck_assert_str_eq(b.data, "0123456789");
-	ck_assert_int_eq(buf_append(&b, "", 0), 0);	/* nothing fits */
+	ck_assert_int_eq(buf_append(&b, "", 0), 0); /* nothing fits */
 	ck_assert_str_eq(b.data, "0123456789");
 	buf_release(&b);
 
@@ -127,7 +127,7 @@ START_TEST(test_reset)
 	ck_assert_str_eq(b.data, "hi");
 	buf_release(&b);
 	buf_init(&b, 100);
-	buf_reset(&b);		/* never allocated */
+	buf_reset(&b); /* never allocated */
 	ck_assert_ptr_null(b.data);
 }
 END_TEST

@@ -15,7 +15,7 @@
 #define SHIPPED_CONF SRCDIR "/conf/ll-solution-runner.conf"
 
 static char conf_path[] = "/tmp/llsr-test-config-XXXXXX";
-static char *errs;		/* what the last load reported */
+static char *errs; /* what the last load reported */
 
 static void
 conf_write(const char *text, size_t len)
@@ -69,8 +69,8 @@ expect_problem(const char *text, unsigned line, const char *what)
 	ck_assert_msg(n == 1, "%d problems for '%s':\n%s", n, text, errs);
 	ck_assert_msg(!strncmp(errs, prefix, strlen(prefix)),
 		      "'%s': wanted %s..., got %s", text, prefix, errs);
-	ck_assert_msg(strstr(errs, what), "'%s': wanted '%s' in %s", text,
-		      what, errs);
+	ck_assert_msg(strstr(errs, what), "'%s': wanted '%s' in %s", text, what,
+		      errs);
 	ck_assert_msg(strchr(errs, '\n') == errs + strlen(errs) - 1,
 		      "not one line: %s", errs);
 }
@@ -198,110 +198,112 @@ END_TEST
 static const struct {
 	const char *key, *value, *what;
 } bad[] = {
-	{ "engine_url", "tcp://127.0.0.1:2375", "must start with" },
-	{ "engine_url", "unix://var/run/docker.sock", "absolute" },
-	{ "engine_url", "unix://", "absolute" },
-	{ "engine_url", "unix:///", "absolute" },
-	{ "engine_url", "http://", "host" },
-	{ "engine_url", "https:///x", "host" },
-	{ "engine_url", "\"unix:///a b\"", "spaces" },
-	{ "engine_url", "", "must start with" },
-	{ "engine_url", "UNIX:///x", "must start with" },
-	{ "engine_tls_ca", "ca.pem", "absolute" },
-	{ "engine_tls_cert", "./cert.pem", "absolute" },
-	{ "engine_tls_key", "key.pem", "absolute" },
-	{ "engine_tls_key", "/a\x01", "control" },
-	{ "engine_api_version", "1.11", "1.N" },
-	{ "engine_api_version", "1.1000", "1.N" },
-	{ "engine_api_version", "1.041", "1.N" },
-	{ "engine_api_version", "2.41", "1.N" },
-	{ "engine_api_version", "1.", "1.N" },
-	{ "engine_api_version", "1.41x", "1.N" },
-	{ "engine_api_version", "1.-41", "1.N" },
-	{ "engine_api_version", "v1.41", "1.N" },
-	{ "engine_api_version", "AUTO", "1.N" },
-	{ "engine_api_version", "\"auto \"", "1.N" },
-	{ "engine_timeout_ms", "99", "out of range" },
-	{ "engine_timeout_ms", "600001", "out of range" },
-	{ "engine_timeout_ms", "10s", "not an integer" },
-	{ "image", "", "non-empty" },
-	{ "image", "\"\"", "non-empty" },
-	{ "image", "\"my image\"", "non-empty" },
-	{ "image", "img$(id)", "non-empty" },
-	{ "image", "\" llsr\"", "non-empty" },
-	{ "runtime", "\"run sc\"", "letters" },
-	{ "runtime", "runsc;", "letters" },
-	{ "runtime", "a/b", "letters" },
-	{ "user", "0:0", "root" },
-	{ "user", "0:10001", "root" },
-	{ "user", "10001:0", "root" },
-	{ "user", "10001", "uid:gid" },
-	{ "user", "root", "uid:gid" },
-	{ "user", "nobody:nogroup", "uid:gid" },
-	{ "user", "1:2:3", "uid:gid" },
-	{ "user", "-1:5", "uid:gid" },
-	{ "user", "+1:5", "uid:gid" },
-	{ "user", "2147483648:1", "uid:gid" },
-	{ "user", "1:2147483648", "uid:gid" },
-	{ "user", "99999999999999999999:1", "uid:gid" },
-	{ "user", ":1", "uid:gid" },
-	{ "user", "1:", "uid:gid" },
-	{ "user", "\"1: 2\"", "uid:gid" },
-	{ "user", "\"0123456789012345678901234567890123456789"
-		  "0123456789012345678901234:1\"", "too long" },
-	{ "memory_mb", "15", "out of range" },
-	{ "memory_mb", "65537", "out of range" },
-	{ "memory_mb", "256M", "not an integer" },
-	{ "memory_mb", "0x100", "not an integer" },
-	{ "memory_mb", "", "not an integer" },
-	{ "memory_mb", "-", "not an integer" },
-	{ "memory_mb", "+256", "not an integer" },
-	{ "memory_mb", "\" 256\"", "not an integer" },
-	{ "memory_mb", "\"256 \"", "not an integer" },
-	{ "memory_mb", "99999999999999999999", "not an integer" },
-	{ "memory_mb", "-99999999999999999999", "not an integer" },
-	{ "timeout_ms", "99", "out of range" },
-	{ "timeout_ms", "600001", "out of range" },
-	{ "timeout_ms", "-1", "out of range" },
-	{ "timeout_ms", "1.5", "not an integer" },
-	{ "timeout_ms", "1e4", "not an integer" },
-	{ "timeout_ms", "200 # two hundred", "not an integer" },
-	{ "cpus", "0.009", "out of range" },
-	{ "cpus", "0", "out of range" },
-	{ "cpus", "-1", "out of range" },
-	{ "cpus", "256.001", "out of range" },
-	{ "cpus", "1e3", "out of range" },
-	{ "cpus", "nan", "not a number" },
-	{ "cpus", "inf", "not a number" },
-	{ "cpus", "0x1p0", "not a number" },
-	{ "cpus", "1,5", "not a number" },
-	{ "cpus", "1.0x", "not a number" },
-	{ "cpus", "1..0", "not a number" },
-	{ "cpus", "", "not a number" },
-	{ "cpus", ".", "not a number" },
-	{ "cpus", "1e999", "not a number" },
-	{ "cpus", "1e-999", "not a number" },
-	{ "pids_limit", "7", "out of range" },
-	{ "pids_limit", "65537", "out of range" },
-	{ "tmpfs_mb", "0", "out of range" },
-	{ "tmpfs_mb", "65537", "out of range" },
-	{ "nofile", "15", "out of range" },
-	{ "nofile", "1048577", "out of range" },
-	{ "fsize_mb", "0", "out of range" },
-	{ "fsize_mb", "65537", "out of range" },
-	{ "output_limit_bytes", "1023", "out of range" },
-	{ "output_limit_bytes", "16777217", "out of range" },
-	{ "report_limit_bytes", "65535", "out of range" },
-	{ "report_limit_bytes", "268435457", "out of range" },
-	{ "max_body_bytes", "1023", "out of range" },
-	{ "max_body_bytes", "268435457", "out of range" },
-	{ "max_body_bytes", "4194304x", "not an integer" },
-	{ "log_target", "file", "not one of stderr syslog" },
-	{ "log_target", "Stderr", "not one of" },
-	{ "log_target", "", "not one of" },
-	{ "log_level", "verbose", "not one of error warn info debug" },
-	{ "log_level", "INFO", "not one of" },
-	{ "log_level", "2", "not one of" },
+	{"engine_url", "tcp://127.0.0.1:2375", "must start with"},
+	{"engine_url", "unix://var/run/docker.sock", "absolute"},
+	{"engine_url", "unix://", "absolute"},
+	{"engine_url", "unix:///", "absolute"},
+	{"engine_url", "http://", "host"},
+	{"engine_url", "https:///x", "host"},
+	{"engine_url", "\"unix:///a b\"", "spaces"},
+	{"engine_url", "", "must start with"},
+	{"engine_url", "UNIX:///x", "must start with"},
+	{"engine_tls_ca", "ca.pem", "absolute"},
+	{"engine_tls_cert", "./cert.pem", "absolute"},
+	{"engine_tls_key", "key.pem", "absolute"},
+	{"engine_tls_key", "/a\x01", "control"},
+	{"engine_api_version", "1.11", "1.N"},
+	{"engine_api_version", "1.1000", "1.N"},
+	{"engine_api_version", "1.041", "1.N"},
+	{"engine_api_version", "2.41", "1.N"},
+	{"engine_api_version", "1.", "1.N"},
+	{"engine_api_version", "1.41x", "1.N"},
+	{"engine_api_version", "1.-41", "1.N"},
+	{"engine_api_version", "v1.41", "1.N"},
+	{"engine_api_version", "AUTO", "1.N"},
+	{"engine_api_version", "\"auto \"", "1.N"},
+	{"engine_timeout_ms", "99", "out of range"},
+	{"engine_timeout_ms", "600001", "out of range"},
+	{"engine_timeout_ms", "10s", "not an integer"},
+	{"image", "", "non-empty"},
+	{"image", "\"\"", "non-empty"},
+	{"image", "\"my image\"", "non-empty"},
+	{"image", "img$(id)", "non-empty"},
+	{"image", "\" llsr\"", "non-empty"},
+	{"runtime", "\"run sc\"", "letters"},
+	{"runtime", "runsc;", "letters"},
+	{"runtime", "a/b", "letters"},
+	{"user", "0:0", "root"},
+	{"user", "0:10001", "root"},
+	{"user", "10001:0", "root"},
+	{"user", "10001", "uid:gid"},
+	{"user", "root", "uid:gid"},
+	{"user", "nobody:nogroup", "uid:gid"},
+	{"user", "1:2:3", "uid:gid"},
+	{"user", "-1:5", "uid:gid"},
+	{"user", "+1:5", "uid:gid"},
+	{"user", "2147483648:1", "uid:gid"},
+	{"user", "1:2147483648", "uid:gid"},
+	{"user", "99999999999999999999:1", "uid:gid"},
+	{"user", ":1", "uid:gid"},
+	{"user", "1:", "uid:gid"},
+	{"user", "\"1: 2\"", "uid:gid"},
+	{"user",
+	 "\"0123456789012345678901234567890123456789"
+	 "0123456789012345678901234:1\"",
+	 "too long"},
+	{"memory_mb", "15", "out of range"},
+	{"memory_mb", "65537", "out of range"},
+	{"memory_mb", "256M", "not an integer"},
+	{"memory_mb", "0x100", "not an integer"},
+	{"memory_mb", "", "not an integer"},
+	{"memory_mb", "-", "not an integer"},
+	{"memory_mb", "+256", "not an integer"},
+	{"memory_mb", "\" 256\"", "not an integer"},
+	{"memory_mb", "\"256 \"", "not an integer"},
+	{"memory_mb", "99999999999999999999", "not an integer"},
+	{"memory_mb", "-99999999999999999999", "not an integer"},
+	{"timeout_ms", "99", "out of range"},
+	{"timeout_ms", "600001", "out of range"},
+	{"timeout_ms", "-1", "out of range"},
+	{"timeout_ms", "1.5", "not an integer"},
+	{"timeout_ms", "1e4", "not an integer"},
+	{"timeout_ms", "200 # two hundred", "not an integer"},
+	{"cpus", "0.009", "out of range"},
+	{"cpus", "0", "out of range"},
+	{"cpus", "-1", "out of range"},
+	{"cpus", "256.001", "out of range"},
+	{"cpus", "1e3", "out of range"},
+	{"cpus", "nan", "not a number"},
+	{"cpus", "inf", "not a number"},
+	{"cpus", "0x1p0", "not a number"},
+	{"cpus", "1,5", "not a number"},
+	{"cpus", "1.0x", "not a number"},
+	{"cpus", "1..0", "not a number"},
+	{"cpus", "", "not a number"},
+	{"cpus", ".", "not a number"},
+	{"cpus", "1e999", "not a number"},
+	{"cpus", "1e-999", "not a number"},
+	{"pids_limit", "7", "out of range"},
+	{"pids_limit", "65537", "out of range"},
+	{"tmpfs_mb", "0", "out of range"},
+	{"tmpfs_mb", "65537", "out of range"},
+	{"nofile", "15", "out of range"},
+	{"nofile", "1048577", "out of range"},
+	{"fsize_mb", "0", "out of range"},
+	{"fsize_mb", "65537", "out of range"},
+	{"output_limit_bytes", "1023", "out of range"},
+	{"output_limit_bytes", "16777217", "out of range"},
+	{"report_limit_bytes", "65535", "out of range"},
+	{"report_limit_bytes", "268435457", "out of range"},
+	{"max_body_bytes", "1023", "out of range"},
+	{"max_body_bytes", "268435457", "out of range"},
+	{"max_body_bytes", "4194304x", "not an integer"},
+	{"log_target", "file", "not one of stderr syslog"},
+	{"log_target", "Stderr", "not one of"},
+	{"log_target", "", "not one of"},
+	{"log_level", "verbose", "not one of error warn info debug"},
+	{"log_level", "INFO", "not one of"},
+	{"log_level", "2", "not one of"},
 };
 
 /* Each bad value on line 4, after a comment, a blank and a good line;
@@ -312,8 +314,8 @@ START_TEST(test_bad_value)
 	char text[512];
 	const char *other;
 
-	other = strcmp(bad[_i].key, "log_level") ? "log_level = debug" :
-	    "log_target = syslog";
+	other = strcmp(bad[_i].key, "log_level") ? "log_level = debug"
+						 : "log_target = syslog";
 	snprintf(text, sizeof(text), "# comment\n\n%s\n%s = %s\n", other,
 		 bad[_i].key, bad[_i].value);
 	expect_problem(text, 4, bad[_i].key);
@@ -337,7 +339,8 @@ START_TEST(test_range_limits)
 			       "pids_limit = 8\ntmpfs_mb = 1\nnofile = 16\n"
 			       "fsize_mb = 1\noutput_limit_bytes = 1024\n"
 			       "report_limit_bytes = 67584\n"
-			       "max_body_bytes = 1024\n") == 0, "%s", errs);
+			       "max_body_bytes = 1024\n") == 0,
+		      "%s", errs);
 	ck_assert_int_eq(c.engine_timeout_ms, 100);
 	ck_assert_int_eq(c.memory_mb, 16);
 	ck_assert_int_eq(c.timeout_ms, 100);
@@ -357,8 +360,8 @@ START_TEST(test_range_limits)
 			       "fsize_mb = 65536\n"
 			       "output_limit_bytes = 16777216\n"
 			       "report_limit_bytes = 268435456\n"
-			       "max_body_bytes = 268435456\n") == 0, "%s",
-		      errs);
+			       "max_body_bytes = 268435456\n") == 0,
+		      "%s", errs);
 	ck_assert_int_eq(c.engine_timeout_ms, 600000);
 	ck_assert_int_eq(c.memory_mb, 65536);
 	ck_assert(c.cpus == 256);
@@ -400,7 +403,8 @@ START_TEST(test_good_strings)
 	ck_assert_int_eq(load(&c, "engine_url = http://10.0.0.1:2375\n"), 0);
 	ck_assert_int_eq(load(&c, "engine_url = unix:///run/d.sock\n"), 0);
 	ck_assert_int_eq(load(&c, "log_level = error\nlog_target = stderr\n"
-				  "user = 2147483647:1\n"), 0);
+				  "user = 2147483647:1\n"),
+			 0);
 	ck_assert_int_eq(c.log_level, LOG_LVL_ERROR);
 	ck_assert_int_eq(load(&c, "log_level = warn\n"), 0);
 	ck_assert_int_eq(c.log_level, LOG_LVL_WARN);
@@ -435,7 +439,8 @@ START_TEST(test_several_problems)
 	struct config c;
 
 	ck_assert_int_eq(load(&c, "a = 1\nb\ntimeout_ms = 5\ncpus = x\n"
-				  "timeout_ms = 300\n"), 5);
+				  "timeout_ms = 300\n"),
+			 5);
 	ck_assert_ptr_nonnull(strstr(errs, ":1: unknown key 'a'"));
 	ck_assert_ptr_nonnull(strstr(errs, ":2: expected"));
 	ck_assert_ptr_nonnull(strstr(errs, ":3: timeout_ms: 5 is out of "
@@ -462,7 +467,8 @@ START_TEST(test_quotes_comments_space)
 			       "memory_mb=\"300\"\n"
 			       "runtime = \"\"\n"
 			       "cpus = \"0.5\"\r\n"
-			       "log_level=debug") == 0, "%s", errs);
+			       "log_level=debug") == 0,
+		      "%s", errs);
 	ck_assert_int_eq(c.timeout_ms, 200);
 	ck_assert_int_eq(c.memory_mb, 300);
 	ck_assert_str_eq(c.runtime, "");
@@ -506,8 +512,9 @@ START_TEST(test_long_lines)
 	n = (size_t)sprintf(text, "image = ");
 	memset(text + n, 'x', 4095 - n);
 	strcpy(text + 4095, "\n");
-	expect_problem(text, 1, "image: value too long (4087 bytes, at most "
-				"255)");
+	expect_problem(text, 1,
+		       "image: value too long (4087 bytes, at most "
+		       "255)");
 	/* 4096 is not */
 	memset(text + n, 'x', 4096 - n);
 	strcpy(text + 4096, "\n");
@@ -521,8 +528,9 @@ START_TEST(test_long_lines)
 	ck_assert_uint_eq(strlen(c.image), 255);
 	text[n + 255] = 'i';
 	strcpy(text + n + 256, "\n");
-	expect_problem(text, 1, "image: value too long (256 bytes, at most "
-				"255)");
+	expect_problem(text, 1,
+		       "image: value too long (256 bytes, at most "
+		       "255)");
 	free(text);
 }
 END_TEST
@@ -553,7 +561,7 @@ START_TEST(test_missing_file)
 					  "cannot open: "));
 	free(out);
 	config_defaults(&c);
-	ck_assert_int_eq(config_load(&c, "/", NULL), 1);	/* EISDIR */
+	ck_assert_int_eq(config_load(&c, "/", NULL), 1); /* EISDIR */
 }
 END_TEST
 
@@ -563,29 +571,36 @@ START_TEST(test_cross_key)
 
 	/* report_limit_bytes >= 2 * output_limit_bytes + 65536 */
 	ck_assert_int_eq(load(&c, "output_limit_bytes = 65536\n"
-				  "report_limit_bytes = 196608\n"), 0);
+				  "report_limit_bytes = 196608\n"),
+			 0);
 	expect_problem("output_limit_bytes = 65536\n"
-		       "report_limit_bytes = 196607\n", 0,
-		       "report_limit_bytes (196607) must be at least");
+		       "report_limit_bytes = 196607\n",
+		       0, "report_limit_bytes (196607) must be at least");
 	expect_problem("output_limit_bytes = 16777216\n", 0,
 		       "2 * output_limit_bytes + 65536 (33619968)");
 
 	/* cert and key together, TLS only with https */
 	expect_problem("engine_url = https://h:2376\n"
-		       "engine_tls_cert = /c.pem\n", 0, "set together");
+		       "engine_tls_cert = /c.pem\n",
+		       0, "set together");
 	expect_problem("engine_url = https://h:2376\n"
-		       "engine_tls_key = /k.pem\n", 0, "set together");
+		       "engine_tls_key = /k.pem\n",
+		       0, "set together");
 	ck_assert_int_eq(load(&c, "engine_url = https://h:2376\n"
 				  "engine_tls_cert = /c.pem\n"
-				  "engine_tls_key = /k.pem\n"), 0);
+				  "engine_tls_key = /k.pem\n"),
+			 0);
 	ck_assert_int_eq(load(&c, "engine_url = https://h:2376\n"
-				  "engine_tls_ca = /ca.pem\n"), 0);
+				  "engine_tls_ca = /ca.pem\n"),
+			 0);
 	ck_assert_int_eq(load(&c, "engine_url = https://h:2376\n"), 0);
 	expect_problem("engine_tls_ca = /ca.pem\n", 0, "need an https://");
 	expect_problem("engine_url = http://h:2375\n"
-		       "engine_tls_ca = /ca.pem\n", 0, "need an https://");
+		       "engine_tls_ca = /ca.pem\n",
+		       0, "need an https://");
 	ck_assert_int_eq(load(&c, "engine_url = http://h:2375\n"
-				  "engine_tls_cert = /c.pem\n"), 2);
+				  "engine_tls_cert = /c.pem\n"),
+			 2);
 }
 END_TEST
 
@@ -598,13 +613,13 @@ START_TEST(test_validate_struct)
 	c.log_level = 4;
 	ck_assert_int_eq(config_validate(&c, NULL, NULL), 1);
 	config_defaults(&c);
-	c.log_target = (enum config_log_target)-1;
+	c.log_target = (enum config_log_target) - 1;
 	ck_assert_int_eq(config_validate(&c, NULL, NULL), 1);
 	config_defaults(&c);
 	c.cpus = 0.0 / 0.0;
 	ck_assert_int_eq(config_validate(&c, NULL, NULL), 1);
 	config_defaults(&c);
-	memset(c.image, 'x', sizeof(c.image));	/* no NUL */
+	memset(c.image, 'x', sizeof(c.image)); /* no NUL */
 	ck_assert_int_eq(config_validate(&c, NULL, NULL), 1);
 	config_defaults(&c);
 	memcpy(c.user, "0:1", 4);
@@ -643,7 +658,8 @@ START_TEST(test_dump_reloads)
 			       "report_limit_bytes = 1000000\n"
 			       "max_body_bytes = 2000000\n"
 			       "log_target = syslog\n"
-			       "log_level = warn\n") == 0, "%s", errs);
+			       "log_level = warn\n") == 0,
+		      "%s", errs);
 	assert_dump_reloads(&c);
 
 	/* doubles that need all 17 digits */

@@ -16,9 +16,9 @@ struct sink {
 	unsigned char stream[SINK_MAX];
 	size_t len;
 	size_t calls;
-	size_t fail_at;		/* the call that returns fail_rc, 0 = none */
+	size_t fail_at; /* the call that returns fail_rc, 0 = none */
 	int fail_rc;
-	uint64_t total;		/* bytes seen, for streams too big to keep */
+	uint64_t total; /* bytes seen, for streams too big to keep */
 };
 
 static int
@@ -204,8 +204,8 @@ START_TEST(test_all_two_way_splits)
 		demux_init(&d);
 		ck_assert_int_eq(demux_feed(&d, s.bytes, i, sink_fn, &k), 0);
 		ck_assert_int_eq(demux_idle(&d), s.boundary[i]);
-		ck_assert_int_eq(demux_feed(&d, s.bytes + i, s.len - i, sink_fn,
-					    &k), 0);
+		ck_assert_int_eq(
+			demux_feed(&d, s.bytes + i, s.len - i, sink_fn, &k), 0);
 		ck_assert_int_eq(demux_idle(&d), 1);
 		sink_expect(&k, &s);
 	}
@@ -227,12 +227,14 @@ START_TEST(test_all_three_way_splits)
 		for (j = i; j <= len; j++) {
 			sink_init(&k);
 			demux_init(&d);
-			ck_assert_int_eq(demux_feed(&d, s.bytes, i, sink_fn,
-						    &k), 0);
-			ck_assert_int_eq(demux_feed(&d, s.bytes + i, j - i,
-						    sink_fn, &k), 0);
+			ck_assert_int_eq(
+				demux_feed(&d, s.bytes, i, sink_fn, &k), 0);
+			ck_assert_int_eq(
+				demux_feed(&d, s.bytes + i, j - i, sink_fn, &k),
+				0);
 			ck_assert_int_eq(demux_feed(&d, s.bytes + j, len - j,
-						    sink_fn, &k), 0);
+						    sink_fn, &k),
+					 0);
 			ck_assert_int_eq(demux_idle(&d), 1);
 			ck_assert_uint_eq(k.len, 13);
 			ck_assert(memcmp(k.data, s.want, 13) == 0);
@@ -307,7 +309,7 @@ expect_garbage(const unsigned char hdr[8], int bytewise)
 
 START_TEST(test_garbage_type)
 {
-	unsigned char hdr[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+	unsigned char hdr[8] = {0, 0, 0, 0, 0, 0, 0, 1};
 	unsigned t;
 
 	for (t = 3; t < 256; t++) {
@@ -369,8 +371,8 @@ END_TEST
 START_TEST(test_huge_length)
 {
 	static char chunk[65536];
-	static const unsigned char hdr[8] = { 1, 0, 0, 0, 0xff, 0xff, 0xff,
-					      0xff };
+	static const unsigned char hdr[8] = {1,	   0,	 0,    0,
+					     0xff, 0xff, 0xff, 0xff};
 	struct demux d;
 	struct sink k;
 	size_t i;
@@ -382,8 +384,8 @@ START_TEST(test_huge_length)
 	ck_assert_int_eq(demux_idle(&d), 0);
 	memset(chunk, 'z', sizeof(chunk));
 	for (i = 0; i < 64; i++) {
-		ck_assert_int_eq(demux_feed(&d, chunk, sizeof(chunk), sink_fn,
-					    &k), 0);
+		ck_assert_int_eq(
+			demux_feed(&d, chunk, sizeof(chunk), sink_fn, &k), 0);
 		ck_assert_uint_eq(k.calls, i + 1);
 		ck_assert_uint_eq(k.total, (i + 1) * sizeof(chunk));
 	}
@@ -404,11 +406,11 @@ START_TEST(test_idle)
 	demux_init(&d);
 	ck_assert_int_eq(demux_idle(&d), 1);
 	ck_assert_int_eq(demux_feed(&d, buf, 3, sink_fn, &k), 0);
-	ck_assert_int_eq(demux_idle(&d), 0);	/* partial header */
+	ck_assert_int_eq(demux_idle(&d), 0); /* partial header */
 	ck_assert_int_eq(demux_feed(&d, buf + 3, 5, sink_fn, &k), 0);
-	ck_assert_int_eq(demux_idle(&d), 0);	/* payload pending */
+	ck_assert_int_eq(demux_idle(&d), 0); /* payload pending */
 	ck_assert_int_eq(demux_feed(&d, buf + 8, 2, sink_fn, &k), 0);
-	ck_assert_int_eq(demux_idle(&d), 0);	/* part of it */
+	ck_assert_int_eq(demux_idle(&d), 0); /* part of it */
 	ck_assert_int_eq(demux_feed(&d, buf + 10, 1, sink_fn, &k), 0);
 	ck_assert_int_eq(demux_idle(&d), 1);
 	ck_assert_uint_eq(k.calls, 2);
