@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "llsr/config.h"
 #include "llsr/log.h"
@@ -15,7 +16,9 @@
  * are comments. */
 #define CONFIG_LINE_MAX 4096
 
-enum key_type { T_STRING, T_PATH, T_LONG, T_DOUBLE, T_ENUM };
+/* T_TOKENS: the auth_tokens list, parsed into struct config's token slots;
+ * never formatted back (it is secret). */
+enum key_type { T_STRING, T_PATH, T_LONG, T_DOUBLE, T_ENUM, T_TOKENS };
 
 struct key {
 	const char *name;
@@ -184,6 +187,57 @@ check_path(const char *v)
 	return NULL;
 }
 
+/* NULL when t (len bytes, not NUL-terminated) is a well-formed token. The
+ * message never quotes the token: it is a secret. */
+static const char *
+check_token(const char *t, size_t len)
+{
+	size_t i = 0;
+
+	if (len < CONFIG_TOKEN_MIN || len > CONFIG_TOKEN_MAX)
+		return "a token must be 16 to 128 bytes long";
+	while (i < len && (is_alnum((unsigned char)t[i]) ||
+			   strchr("-._~+/", t[i])))
+		i++;
+	if (i == 0)
+		return "a token must not start with '='";
+	while (i < len && t[i] == '=')
+		i++;
+	if (i != len)
+		return "a token may hold only letters, digits and -._~+/ "
+		       "(then '=' padding)";
+	return NULL;
+}
+
+/* Splits v on commas and blanks into fresh, zero-padded token slots
+ * (out[CONFIG_TOKENS_MAX]); *n is the count. -1 with msg on a bad list. */
+static int
+parse_tokens(const char *v, char (*out)[CONFIG_TOKEN_MAX + 1], int *n,
+	     char *msg, size_t msgsize)
+{
+	static const char seps[] = ", \t";
+	const char *why;
+	size_t len;
+
+	memset(out, 0, sizeof(out[0]) * CONFIG_TOKENS_MAX);
+	*n = 0;
+	for (v += strspn(v, seps); *v; v += len, v += strspn(v, seps)) {
+		len = strcspn(v, seps);
+		why = check_token(v, len);
+		if (why) {
+			snprintf(msg, msgsize, "token %d: %s", *n + 1, why);
+			return -1;
+		}
+		if (*n == CONFIG_TOKENS_MAX) {
+			snprintf(msg, msgsize, "more than %d tokens",
+				 CONFIG_TOKENS_MAX);
+			return -1;
+		}
+		memcpy(out[(*n)++], v, len);
+	}
+	return 0;
+}
+
 /* clang-format off */
 #define F(m)                                                              \
 	.name = #m, .off = offsetof(struct config, m),                    \
@@ -195,6 +249,7 @@ check_path(const char *v)
 #define DOUBLE(m, lo, hi, d)                                              \
 	{ F(m), .type = T_DOUBLE, .dmin = lo, .dmax = hi, .def = d }
 #define ENUM(m, nm, d) { F(m), .type = T_ENUM, .def = d, .names = nm }
+#define TOKENS(m) { F(m), .type = T_TOKENS, .def = "" }
 /* clang-format on */
 
 /* Every key, in the order of conf/ll-solution-runner.conf and config_dump. */
@@ -218,6 +273,10 @@ static const struct key keys[] = {
 	LONG(output_limit_bytes, 1024, 16777216, "65536"),
 	LONG(report_limit_bytes, 65536, 268435456, "4194304"),
 	LONG(max_body_bytes, 1024, 268435456, "4194304"),
+	TOKENS(auth_tokens),
+	PATH(auth_token_file),
+	LONG(pool_size, 0, 16, "1"),
+	LONG(pool_max_age_s, 1, 86400, "300"),
 	ENUM(log_target, log_target_names, "stderr"),
 	ENUM(log_level, log_level_names, "info"),
 };
@@ -260,6 +319,7 @@ key_set(const struct key *k, struct config *c, const char *v, char *msg,
 	size_t msgsize)
 {
 	char *field = (char *)c + k->off;
+	char tokens[CONFIG_TOKENS_MAX][CONFIG_TOKEN_MAX + 1];
 	const char *why;
 	char *end;
 	size_t len, i;
@@ -268,6 +328,12 @@ key_set(const struct key *k, struct config *c, const char *v, char *msg,
 	int e;
 
 	switch (k->type) {
+	case T_TOKENS:
+		if (parse_tokens(v, tokens, &e, msg, msgsize) < 0)
+			return -1;
+		memcpy(field, tokens, sizeof(tokens));
+		c->auth_ntokens = e;
+		return 0;
 	case T_STRING:
 	case T_PATH:
 		len = strlen(v);
@@ -375,6 +441,8 @@ key_format(const struct key *k, const struct config *c, char *out,
 			return -1;
 		snprintf(out, outsize, "%s", k->names[v]);
 		return 0;
+	case T_TOKENS:
+		return -1;
 	}
 	return -1;
 }
@@ -496,6 +564,53 @@ parse_line(struct config *c, struct ctx *x, char *s, unsigned long *seen)
 		problem(x, "%s: %s", k->name, msg);
 }
 
+/* Adds the tokens of c->auth_token_file (one a line, '#' comment lines,
+ * blank lines ignored) to c. The file must not be open to others: it holds
+ * secrets. x reports at the config line that named the file. */
+static void
+load_token_file(struct config *c, struct ctx *x)
+{
+	struct ctx fx = {c->auth_token_file, 0, x->errout, 0};
+	char line[CONFIG_LINE_MAX];
+	const char *why;
+	struct stat st;
+	size_t len;
+	FILE *f;
+	char *s;
+	int nul;
+
+	f = fopen(c->auth_token_file, "re");
+	if (!f) {
+		problem(x, "auth_token_file: cannot open %s: %s",
+			c->auth_token_file, strerror(errno));
+		return;
+	}
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & (S_IROTH | S_IWOTH)))
+		problem(x, "auth_token_file: %s is open to others "
+			   "(chmod o-rwx)", c->auth_token_file);
+	while (read_line(f, line, sizeof(line), &len, &nul) == 0) {
+		fx.line++;
+		s = trim(line);
+		if (*s == '#' || (!*s && len < sizeof(line)))
+			continue;
+		why = len >= sizeof(line) ? "line too long"
+		      : nul		  ? "NUL byte in line"
+					  : check_token(s, strlen(s));
+		if (why)
+			problem(&fx, "%s", why);
+		else if (c->auth_ntokens == CONFIG_TOKENS_MAX)
+			problem(&fx, "more than %d tokens in all",
+				CONFIG_TOKENS_MAX);
+		else
+			memcpy(c->auth_tokens[c->auth_ntokens++], s,
+			       strlen(s));
+	}
+	if (ferror(f))
+		problem(&fx, "read error: %s", strerror(errno));
+	fclose(f);
+	x->problems += fx.problems;
+}
+
 int
 config_load(struct config *c, const char *path, FILE *errout)
 {
@@ -528,8 +643,20 @@ config_load(struct config *c, const char *path, FILE *errout)
 	if (ferror(f))
 		problem(&x, "read error: %s", strerror(errno));
 	fclose(f);
+	if (c->auth_token_file[0]) {
+		x.line = seen[key_find("auth_token_file") - keys];
+		load_token_file(c, &x);
+	}
 out:
 	return x.problems + config_validate(c, path, errout);
+}
+
+static int
+zeros(const char *p, size_t n)
+{
+	while (n && !*p)
+		p++, n--;
+	return n == 0;
 }
 
 int
@@ -538,12 +665,15 @@ config_validate(const struct config *c, const char *path, FILE *errout)
 	struct ctx x = {path, 0, errout, 0};
 	struct config scratch;
 	char val[1024], msg[256];
-	size_t i;
-	int https;
+	const char *tok;
+	size_t i, len;
+	int https, n;
 
 	/* Each value once more through the parser, for structs that did not
 	 * come from config_load. */
 	for (i = 0; i < NKEYS; i++) {
+		if (keys[i].type == T_TOKENS)
+			continue;
 		if (key_format(&keys[i], c, val, sizeof(val)) < 0)
 			problem(&x, "%s: invalid value", keys[i].name);
 		else if (key_set(&keys[i], &scratch, val, msg, sizeof(msg)) < 0)
@@ -561,6 +691,21 @@ config_validate(const struct config *c, const char *path, FILE *errout)
 	if (!c->engine_tls_cert[0] != !c->engine_tls_key[0])
 		problem(&x, "engine_tls_cert and engine_tls_key must be set "
 			    "together");
+	if (c->auth_ntokens < 0 || c->auth_ntokens > CONFIG_TOKENS_MAX)
+		problem(&x, "auth_tokens: invalid token count");
+	/* Used slots hold a token, and every byte after it is zero, as is
+	 * every unused slot: auth_check compares whole slots. */
+	for (n = 0; n < CONFIG_TOKENS_MAX; n++) {
+		tok = c->auth_tokens[n];
+		len = n < c->auth_ntokens ? strnlen(tok, CONFIG_TOKEN_MAX + 1)
+					  : 0;
+		if (n < c->auth_ntokens &&
+		    (len > CONFIG_TOKEN_MAX || check_token(tok, len)))
+			problem(&x, "auth_tokens: token %d is invalid", n + 1);
+		else if (!zeros(tok + len, CONFIG_TOKEN_MAX + 1 - len))
+			problem(&x, "auth_tokens: slot %d is not zero-padded",
+				n + 1);
+	}
 	https = !strncmp(c->engine_url, "https://", 8);
 	if (!https && (c->engine_tls_ca[0] || c->engine_tls_cert[0] ||
 		       c->engine_tls_key[0]))
@@ -576,7 +721,12 @@ config_dump(const struct config *c, FILE *out)
 	size_t i;
 
 	for (i = 0; i < NKEYS; i++) {
-		if (key_format(&keys[i], c, val, sizeof(val)) < 0)
+		if (keys[i].type == T_TOKENS && c->auth_ntokens)
+			fprintf(out, "# %s = <%d token%s>\n", keys[i].name,
+				c->auth_ntokens, c->auth_ntokens == 1 ? "" : "s");
+		else if (keys[i].type == T_TOKENS)
+			fprintf(out, "%s = \"\"\n", keys[i].name);
+		else if (key_format(&keys[i], c, val, sizeof(val)) < 0)
 			fprintf(out, "# %s: invalid value\n", keys[i].name);
 		else if (keys[i].type == T_STRING || keys[i].type == T_PATH)
 			fprintf(out, "%s = \"%s\"\n", keys[i].name, val);

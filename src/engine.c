@@ -427,6 +427,27 @@ out:
 }
 
 int
+engine_update_memory(struct engine *e, const char *id, long memory_mb,
+		     struct llsr_err *err)
+{
+	char path[256], body[128];
+	struct buf resp;
+	long long mem = (long long)memory_mb << 20;
+	long status = 0;
+	int rc;
+
+	buf_init(&resp, RESPONSE_MAX);
+	snprintf(path, sizeof(path), "/containers/%s/update", id);
+	snprintf(body, sizeof(body), "{\"Memory\":%lld,\"MemorySwap\":%lld}",
+		 mem, mem);
+	rc = engine_call(e, "POST", path, 0, body, &status, &resp, err);
+	if (rc == 0 && status != 200)
+		rc = engine_fail("update", status, &resp, err);
+	buf_release(&resp);
+	return rc;
+}
+
+int
 engine_image_present(struct engine *e, const char *image, int *present,
 		     struct llsr_err *err)
 {
@@ -480,19 +501,18 @@ out:
 }
 
 int
-engine_list_labelled(struct engine *e, const char *label, char ***ids,
-		     size_t *n, struct llsr_err *err)
+engine_list_labelled(struct engine *e, const char *label, json_object **list,
+		     struct llsr_err *err)
 {
 	char path[512], filter[256];
 	struct buf resp;
 	long status = 0;
-	json_object *o = NULL;
+	json_object *o = NULL, *keep;
 	char *esc;
 	size_t i, len;
 	int rc = -1;
 
-	*ids = NULL;
-	*n = 0;
+	*list = NULL;
 	snprintf(filter, sizeof(filter), "{\"label\":[\"%s\"]}", label);
 	esc = curl_easy_escape(e->curl, filter, 0);
 	if (!esc)
@@ -511,24 +531,20 @@ engine_list_labelled(struct engine *e, const char *label, char ***ids,
 		err_set(err, 503, "engine_error", "engine list is not an array");
 		goto out;
 	}
+	keep = json_object_new_array();
 	len = json_object_array_length(o);
-	*ids = calloc(len ? len : 1, sizeof(char *));
-	if (!*ids) {
-		err_set(err, 500, "internal_error", "out of memory");
-		goto out;
-	}
-	for (i = 0; i < len; i++) {
-		json_object *v;
+	for (i = 0; keep && i < len; i++) {
+		json_object *c = json_object_array_get_idx(o, i), *v, *l;
 
-		if (!json_object_object_get_ex(json_object_array_get_idx(o, i),
-					       "Id", &v) ||
-		    !valid_id(json_object_get_string(v)))
-			continue;
-		(*ids)[*n] = strdup(json_object_get_string(v));
-		if ((*ids)[*n])
-			(*n)++;
+		if (json_object_object_get_ex(c, "Id", &v) &&
+		    json_object_is_type(v, json_type_string) &&
+		    valid_id(json_object_get_string(v)) &&
+		    json_object_object_get_ex(c, "Labels", &l) &&
+		    json_object_is_type(l, json_type_object))
+			json_object_array_add(keep, json_object_get(c));
 	}
-	rc = 0;
+	*list = keep;
+	rc = keep ? 0 : err_set(err, 500, "internal_error", "out of memory");
 out:
 	json_object_put(o);
 	buf_release(&resp);
@@ -617,6 +633,16 @@ engine_stream_recv(struct engine_stream *s, void *buf, size_t cap,
 		if (w < 0)
 			return w;
 	}
+}
+
+int
+engine_stream_idle(struct engine_stream *s)
+{
+	struct pollfd p = { .fd = s->fd, .events = POLLIN };
+
+	if (s->pending_off < s->pending_len)
+		return 0;
+	return poll(&p, 1, 0) == 0;
 }
 
 void

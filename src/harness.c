@@ -160,6 +160,7 @@ static const struct field report_fields[] = {
 	{ "stderr", K_STR, 1 },
 	{ "stdout_truncated", K_BOOL, 1 },
 	{ "stderr_truncated", K_BOOL, 1 },
+	{ "oom_killed", K_BOOL, 0 },
 	{ NULL, K_STR, 0 }
 };
 static const struct field test_fields[] = {

@@ -51,9 +51,14 @@ install_signals(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a blocked accept must return so that we exit. */
+	/* No SA_RESTART: a blocked accept must return so that we exit.
+	 * multiwatch stops its children with SIGQUIT: all of these mean
+	 * "finish the request in hand, clean up, exit". */
 	sa.sa_handler = on_term;
-	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0)
+	if (sigaction(SIGTERM, &sa, NULL) < 0 ||
+	    sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGQUIT, &sa, NULL) < 0 ||
+	    sigaction(SIGHUP, &sa, NULL) < 0)
 		return -1;
 	sa.sa_handler = SIG_IGN;
 	return sigaction(SIGPIPE, &sa, NULL);
@@ -83,7 +88,6 @@ main(int argc, char **argv)
 		case 'C':
 			config_defaults(&cfg);
 			problems = config_load(&cfg, optarg, stderr);
-			problems += config_validate(&cfg, optarg, stderr);
 			if (problems)
 				fprintf(stderr, "%s: %d problem%s\n", optarg,
 					problems, problems == 1 ? "" : "s");
@@ -114,7 +118,6 @@ main(int argc, char **argv)
 		path = DEFAULT_CONFIG;
 	if (path) {
 		problems = config_load(&cfg, path, stderr);
-		problems += config_validate(&cfg, path, stderr);
 		if (problems) {
 			fprintf(stderr, "ll-solution-runner: %s: %d problem%s, "
 				"not starting\n", path, problems,

@@ -176,6 +176,33 @@ parse_object(struct request *r, json_object *obj, const struct config *cfg,
 	return 0;
 }
 
+/* 1 when body[0..end) holds one complete JSON value followed only by
+ * white space: an error at end is then trailing data after the value. */
+static int
+complete_before(const char *body, size_t end)
+{
+	json_tokener *tok = json_tokener_new_ex(REQUEST_MAX_DEPTH);
+	json_object *obj;
+	size_t stop;
+	int done = 0;
+
+	if (!tok)
+		return 0;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	obj = json_tokener_parse_ex(tok, body, (int)end);
+	if (!obj) /* a value that needs a terminator, e.g. a number */
+		obj = json_tokener_parse_ex(tok, "", -1);
+	stop = json_tokener_get_parse_end(tok);
+	if (obj && json_tokener_get_error(tok) == json_tokener_success) {
+		while (stop < end && strchr(" \t\r\n", body[stop]) && body[stop])
+			stop++;
+		done = stop >= end;
+	}
+	json_object_put(obj);
+	json_tokener_free(tok);
+	return done;
+}
+
 int
 request_parse(struct request *r, const char *body, size_t len,
 	      const struct config *cfg, struct llsr_err *e)
@@ -200,6 +227,10 @@ request_parse(struct request *r, const char *body, size_t len,
 		if (jerr == json_tokener_continue)
 			err_set(e, 400, "invalid_json",
 				"body is not valid JSON: unexpected end of input");
+		else if (end > 0 && complete_before(body, end))
+			err_set(e, 400, "invalid_json",
+				"body is not valid JSON: trailing data at byte "
+				"offset %zu", end);
 		else
 			err_set(e, 400, "invalid_json",
 				"body is not valid JSON at byte offset %zu: %s",

@@ -18,6 +18,7 @@ struct sink {
 	struct buf *out;
 	struct buf *diag;
 	int over;
+	int line_end;		/* stdout so far ends with a newline */
 };
 
 static int
@@ -29,9 +30,12 @@ sink_cb(void *arg, int stream, const char *data, size_t len)
 		buf_append_some(s->diag, data, len);
 		return 0;
 	}
-	if (stream == DEMUX_STDOUT && buf_append(s->out, data, len) < 0) {
-		s->over = 1;
-		return -1;
+	if (stream == DEMUX_STDOUT && len > 0) {
+		if (buf_append(s->out, data, len) < 0) {
+			s->over = 1;
+			return -1;
+		}
+		s->line_end = data[len - 1] == '\n';
 	}
 	return 0;
 }
@@ -55,13 +59,16 @@ container_name(char *name, size_t size)
 	snprintf(name, size, "llsr-%ld-%lu-%.8s", (long)getpid(), ++seq, nonce);
 }
 
-/* Reads the stream until it ends, the deadline passes or the cap is hit. */
+/* Reads the stream until the harness's report is complete, the stream
+ * ends, the deadline passes or the cap is hit. The report is the last thing
+ * the harness writes, so waiting for the container to exit would only add
+ * the engine's tear-down to the client's latency. */
 static void
 read_stream(struct engine_stream *st, struct run_outcome *o, struct buf *out,
-	    int64_t deadline)
+	    const char *nonce, int64_t deadline)
 {
 	struct demux dm;
-	struct sink sink = { out, &o->diag, 0 };
+	struct sink sink = { out, &o->diag, 0, 0 };
 	char chunk[16384];
 
 	demux_init(&dm);
@@ -81,22 +88,104 @@ read_stream(struct engine_stream *st, struct run_outcome *o, struct buf *out,
 				log_warn("garbage in the engine stream");
 			return;
 		}
+		if (sink.line_end && demux_idle(&dm)) {
+			o->report = harness_report(out->data, out->len, nonce);
+			if (o->report)
+				return;
+		}
 	}
 }
 
 int
-runner_run(struct engine *e, const struct config *cfg, const struct request *r,
-	   const char *owner, struct run_outcome *o, struct llsr_err *err)
+runner_warm(struct engine *e, const struct config *cfg, const char *owner,
+	    long memory_mb, struct warm *w, struct llsr_err *err)
 {
 	struct policy_limits lim;
+	json_object *spec;
+	char name[64];
+	int rc = -1;
+
+	memset(w, 0, sizeof(*w));
+	lim.memory_mb = memory_mb;
+	/* Long enough for a warm container to wait and then run; a sweeper
+	 * may remove it after that. */
+	lim.deadline_unix = (long)time(NULL) + cfg->pool_max_age_s +
+			    cfg->timeout_ms / 1000 + 60;
+	spec = policy_container_spec(cfg, &lim, owner);
+	if (!spec)
+		return err_set(err, 500, "internal_error", "out of memory");
+	container_name(name, sizeof(name));
+	if (engine_create(e, name, spec, w->id, err) < 0)
+		goto out;
+	/* Attach before start, so that nothing the harness says is missed. */
+	if (engine_attach(e, w->id, &w->st, err) < 0 ||
+	    engine_start(e, w->id, err) < 0) {
+		runner_warm_discard(e, w);
+		goto out;
+	}
+	w->born_ms = clock_now_ms();
+	w->memory_mb = memory_mb;
+	rc = 0;
+out:
+	if (rc < 0)
+		w->id[0] = '\0';
+	json_object_put(spec);
+	return rc;
+}
+
+int
+runner_warm_usable(const struct config *cfg, struct warm *w)
+{
+	return w->id[0] && w->st &&
+	       clock_now_ms() - w->born_ms < cfg->pool_max_age_s * 1000 &&
+	       engine_stream_idle(w->st);
+}
+
+void
+runner_warm_discard(struct engine *e, struct warm *w)
+{
+	struct llsr_err err;
+
+	engine_stream_free(w->st);
+	w->st = NULL;
+	if (w->id[0] && engine_remove(e, w->id, &err) < 0)
+		log_warn("removing container %.12s: %s", w->id, err.message);
+	w->id[0] = '\0';
+}
+
+/* Takes w for r when it fits; else discards it. 1 when taken. */
+static int
+take_warm(struct engine *e, const struct config *cfg, const struct request *r,
+	  struct warm *w, struct warm *into)
+{
+	if (!w || !w->id[0])
+		return 0;
+	if (runner_warm_usable(cfg, w) &&
+	    (w->memory_mb == r->memory_mb ||
+	     engine_update_memory(e, w->id, r->memory_mb, NULL) == 0)) {
+		*into = *w;
+		memset(w, 0, sizeof(*w));
+		return 1;
+	}
+	log_info("warm container %.12s is stale or broken; using a fresh one",
+		 w->id);
+	runner_warm_discard(e, w);
+	return 0;
+}
+
+int
+runner_run(struct engine *e, const struct config *cfg, const struct request *r,
+	   const char *owner, struct warm *w, struct run_outcome *o,
+	   struct llsr_err *err)
+{
 	struct engine_stream *st = NULL;
 	struct engine_state state;
+	struct warm c;
 	struct buf frame, out;
-	json_object *spec = NULL;
-	char name[64], nonce[HARNESS_NONCE_LEN + 1];
-	double t0;
-	int64_t deadline;
-	int rc = -1;
+	char nonce[HARNESS_NONCE_LEN + 1];
+	double t0 = 0;
+	int64_t deadline = 0;
+	int attempt, rc = -1;
 
 	buf_init(&frame, (size_t)cfg->max_body_bytes * 2 + 4096);
 	buf_init(&out, (size_t)cfg->report_limit_bytes + 4096);
@@ -104,35 +193,51 @@ runner_run(struct engine *e, const struct config *cfg, const struct request *r,
 		err_set(err, 500, "internal_error", "cannot build the job");
 		goto out;
 	}
-	lim.memory_mb = r->memory_mb;
-	lim.deadline_unix = (long)time(NULL) + r->timeout_ms / 1000 + 60;
-	spec = policy_container_spec(cfg, &lim, owner);
-	if (!spec) {
-		err_set(err, 500, "internal_error", "out of memory");
-		goto out;
-	}
-	container_name(name, sizeof(name));
-	if (engine_create(e, name, spec, o->container_id, err) < 0 ||
-	    engine_attach(e, o->container_id, &st, err) < 0 ||
-	    engine_start(e, o->container_id, err) < 0)
-		goto out;
+	for (attempt = 0;; attempt++) {
+		o->warm = attempt == 0 && take_warm(e, cfg, r, w, &c);
+		if (!o->warm &&
+		    runner_warm(e, cfg, owner, r->memory_mb, &c, err) < 0)
+			goto out;
+		memcpy(o->container_id, c.id, sizeof(o->container_id));
+		st = c.st;
 
-	/* The time limit counts from the hand-over. */
-	t0 = clock_now_msf();
-	deadline = clock_now_ms() + r->timeout_ms + RUNNER_GRACE_MS;
-	if (engine_stream_send(st, frame.data, frame.len, deadline) < 0) {
-		err_set(err, 503, "engine_error",
-			"could not hand the job to the sandbox");
-		goto out;
+		/* The time limit counts from the hand-over. */
+		t0 = clock_now_msf();
+		deadline = clock_now_ms() + r->timeout_ms + RUNNER_GRACE_MS;
+		if (engine_stream_send(st, frame.data, frame.len, deadline) == 0)
+			break;
+		if (!o->warm) {
+			err_set(err, 503, "engine_error",
+				"could not hand the job to the sandbox");
+			goto out;
+		}
+		/* The submission never reached it: a fresh container is safe. */
+		log_warn("warm container %.12s did not take the job; using a "
+			 "fresh one", o->container_id);
+		engine_stream_free(st);
+		st = NULL;
+		engine_remove(e, o->container_id, NULL);
+		o->container_id[0] = '\0';
 	}
 	engine_stream_close_write(st);
-	read_stream(st, o, &out, deadline);
+	read_stream(st, o, &out, nonce, deadline);
 	o->duration_ms = clock_now_msf() - t0;
-	if (o->timed_out || o->output_over)
+	log_debug("container %.12s (%s): stream ended after %.1f ms",
+		  o->container_id, o->warm ? "warm" : "cold", o->duration_ms);
+	if (o->timed_out || o->output_over) {
+		json_object_put(o->report);
+		o->report = NULL;
 		engine_kill(e, o->container_id, NULL);
-	if (!o->timed_out && !o->output_over)
-		o->report = harness_report(out.data, out.len, nonce);
-	if (engine_inspect(e, o->container_id, &state, NULL) == 0) {
+	}
+	if (o->report) {
+		json_object *v;
+
+		/* The harness reported and exits 0; it saw any OOM kill. */
+		o->exit_code = 0;
+		o->oom_killed = json_object_object_get_ex(o->report, "oom_killed",
+							  &v) &&
+				json_object_get_boolean(v);
+	} else if (engine_inspect(e, o->container_id, &state, NULL) == 0) {
 		o->oom_killed = state.oom_killed;
 		if (!state.running)
 			o->exit_code = state.exit_code;
@@ -140,7 +245,6 @@ runner_run(struct engine *e, const struct config *cfg, const struct request *r,
 	rc = 0;
 out:
 	engine_stream_free(st);
-	json_object_put(spec);
 	buf_release(&frame);
 	buf_release(&out);
 	return rc;

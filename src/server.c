@@ -10,11 +10,20 @@
 
 #include <fcgiapp.h>
 
+#include "llsr/auth.h"
 #include "llsr/clock.h"
 #include "llsr/log.h"
 #include "llsr/server.h"
 
 static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t ticked;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	ticked = 1;
+}
 
 void
 server_stop(void)
@@ -136,6 +145,13 @@ route(struct service *svc, const struct config *cfg, FCGX_Request *req,
 
 	if (!*uri)
 		uri = param(req, "SCRIPT_NAME"), plen = strlen(uri);
+	/* Every route but /health needs a token when tokens are configured. */
+	if (!(plen == 7 && strncmp(uri, "/health", 7) == 0) &&
+	    auth_check(cfg, param(req, "HTTP_AUTHORIZATION")) < 0) {
+		reply_error(rp, 401, "unauthorized",
+			    "a valid 'Authorization: Bearer <token>' is required");
+		return;
+	}
 	if (plen == 9 && strncmp(uri, "/run_code", 9) == 0) {
 		run_code(svc, cfg, req, rp);
 	} else if (plen == 7 && strncmp(uri, "/health", 7) == 0) {
@@ -168,11 +184,14 @@ respond(FCGX_Request *req, struct reply *rp, const char *reqid)
 	n = snprintf(head, sizeof(head),
 		     "Status: %d %s\r\nContent-Type: application/json\r\n"
 		     "Content-Length: %zu\r\nX-Request-Id: %s\r\n"
-		     "Cache-Control: no-store\r\n%s%s%s%s\r\n",
+		     "Cache-Control: no-store\r\n%s%s%s%s%s\r\n",
 		     rp->status, reason(rp->status), len + 1, reqid,
 		     allow ? "Allow: " : "", allow ? allow : "",
 		     allow ? "\r\n" : "",
-		     rp->status == 503 ? "Retry-After: 1\r\n" : "");
+		     rp->status == 503 ? "Retry-After: 1\r\n" : "",
+		     rp->status == 401 ? "WWW-Authenticate: Bearer "
+					 "realm=\"ll-solution-runner\"\r\n"
+				       : "");
 	FCGX_PutStr(head, n, req->out);
 	FCGX_PutStr(body, (int)len, req->out);
 	FCGX_PutChar('\n', req->out);
@@ -182,8 +201,10 @@ int
 server_run(struct service *svc, const struct config *cfg)
 {
 	FCGX_Request req;
+	struct sigaction sa;
+	sigset_t held;
 	unsigned long seq = 0;
-	int rc = 0;
+	int n, rc = 0;
 
 	if (FCGX_Init() != 0) {
 		log_error("FCGX_Init failed");
@@ -193,12 +214,39 @@ server_run(struct service *svc, const struct config *cfg)
 		log_error("FCGX_InitRequest failed");
 		return -1;
 	}
+	/* A periodic alarm interrupts the accept (no SA_RESTART) so that idle
+	 * upkeep runs between requests. */
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(service_tick_interval(svc));
+	/* Signals are held while a request is in hand: libfcgi does not retry
+	 * reads and writes on EINTR, and the request must be finished. */
+	sigemptyset(&held);
+	sigaddset(&held, SIGTERM);
+	sigaddset(&held, SIGINT);
+	sigaddset(&held, SIGQUIT);
+	sigaddset(&held, SIGHUP);
+	sigaddset(&held, SIGALRM);
 	while (!stopping) {
 		struct reply rp = { 0, NULL, "-", "-" };
 		char reqid[32], addr[64];
 		double t0;
 
-		if (FCGX_Accept_r(&req) < 0) {
+		sigprocmask(SIG_UNBLOCK, &held, NULL);
+		if (stopping)
+			break;
+		if (ticked) {
+			ticked = 0;
+			sigprocmask(SIG_BLOCK, &held, NULL);
+			service_tick(svc);
+			alarm(service_tick_interval(svc));
+			continue;
+		}
+		n = FCGX_Accept_r(&req);
+		sigprocmask(SIG_BLOCK, &held, NULL);
+		if (n < 0) {
 			if (stopping || errno == EINTR)
 				continue;
 			log_error("accept failed: %s", strerror(errno));
@@ -224,6 +272,7 @@ server_run(struct service *svc, const struct config *cfg)
 		service_after(svc);
 		log_set_request(NULL);
 	}
+	alarm(0);
 	FCGX_Free(&req, 1);
 	return rc;
 }

@@ -12,18 +12,21 @@
 #include "llsr/result.h"
 #include "llsr/runner.h"
 #include "llsr/service.h"
+#include "llsr/sweep.h"
 
 #define SERVICE_LEFTOVERS 16
+#define SERVICE_POOL_MAX 16
 
 struct service {
 	const struct config *cfg;	/* borrowed */
 	struct engine *engine;
-	char owner[128];		/* host:pid:start, in container labels */
+	char owner[SWEEP_OWNER_MAX];	/* in container labels, see sweep.h */
 	struct run_outcome pending;	/* the used container, removed later */
 	int have_pending;
 	/* Containers the engine failed to remove (it was down): retried after
 	 * every request; labels let the sweeper find any beyond this. */
 	char leftover[SERVICE_LEFTOVERS][ENGINE_ID_LEN + 1];
+	struct warm pool[SERVICE_POOL_MAX];	/* cfg->pool_size slots used */
 	unsigned long requests;
 };
 
@@ -31,7 +34,6 @@ struct service *
 service_new(const struct config *cfg)
 {
 	struct service *s = calloc(1, sizeof(*s));
-	char host[64];
 
 	if (!s)
 		return NULL;
@@ -41,22 +43,53 @@ service_new(const struct config *cfg)
 		free(s);
 		return NULL;
 	}
-	if (gethostname(host, sizeof(host)) < 0)
-		snprintf(host, sizeof(host), "unknown");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(s->owner, sizeof(s->owner), "%s:%ld:%ld", host,
-		 (long)getpid(), (long)time(NULL));
+	sweep_owner(s->owner, sizeof(s->owner));
 	return s;
 }
 
 void
 service_free(struct service *s)
 {
+	long i;
+
 	if (!s)
 		return;
 	service_after(s);
+	for (i = 0; i < s->cfg->pool_size; i++)
+		runner_warm_discard(s->engine, &s->pool[i]);
 	engine_free(s->engine);
 	free(s);
+}
+
+/* Fills the empty pool slots; stops at the first failure (the engine is
+ * down, or the image missing): the next call tries again. */
+static void
+pool_fill(struct service *s)
+{
+	struct llsr_err err;
+	long i;
+
+	for (i = 0; i < s->cfg->pool_size; i++) {
+		if (s->pool[i].id[0])
+			continue;
+		if (runner_warm(s->engine, s->cfg, s->owner, s->cfg->memory_mb,
+				&s->pool[i], &err) < 0) {
+			log_warn("warming a container: %s", err.message);
+			return;
+		}
+	}
+}
+
+/* The first usable warm container, or NULL. */
+static struct warm *
+pool_take(struct service *s)
+{
+	long i;
+
+	for (i = 0; i < s->cfg->pool_size; i++)
+		if (s->pool[i].id[0])
+			return &s->pool[i];
+	return NULL;
 }
 
 int
@@ -88,6 +121,10 @@ service_startup(struct service *s)
 			return -1;
 		}
 	}
+	/* Containers a crashed worker left behind go first. */
+	if (sweep_run(s->engine, &err) < 0)
+		log_warn("sweeper: %s", err.message);
+	pool_fill(s);
 	return 0;
 }
 
@@ -121,7 +158,8 @@ service_run_code(struct service *s, const char *body, size_t len,
 	}
 	runner_outcome_init(o);
 	s->have_pending = 1;
-	if (runner_run(s->engine, s->cfg, &req, s->owner, o, &err) < 0) {
+	if (runner_run(s->engine, s->cfg, &req, s->owner, pool_take(s), o,
+		       &err) < 0) {
 		log_error("run failed: %s: %s", err.code, err.message);
 		reply_error(rp, err.status, err.code, err.message);
 	} else {
@@ -139,6 +177,16 @@ service_run_code(struct service *s, const char *body, size_t len,
 		snprintf(rp->container, sizeof(rp->container), "%.12s",
 			 o->container_id);
 	request_release(&req);
+}
+
+static long
+pool_warm_count(struct service *s)
+{
+	long i, n = 0;
+
+	for (i = 0; i < s->cfg->pool_size; i++)
+		n += s->pool[i].id[0] != '\0';
+	return n;
 }
 
 void
@@ -171,6 +219,11 @@ service_health(struct service *s, struct reply *rp)
 	json_object_object_add(body, "pid", json_object_new_int64(getpid()));
 	json_object_object_add(body, "requests",
 			       json_object_new_int64((int64_t)s->requests));
+	json_object_object_add(body, "state", json_object_new_string("ready"));
+	json_object_object_add(body, "pool_size",
+			       json_object_new_int64(s->cfg->pool_size));
+	json_object_object_add(body, "pool_warm",
+			       json_object_new_int64(pool_warm_count(s)));
 	rp->status = 200;
 	rp->body = body;
 }
@@ -199,9 +252,33 @@ service_after(struct service *s)
 		if (s->leftover[i][0] &&
 		    engine_remove(s->engine, s->leftover[i], NULL) == 0)
 			s->leftover[i][0] = '\0';
-	if (!s->have_pending)
-		return;
-	if (runner_cleanup(s->engine, &s->pending) < 0)
-		keep_leftover(s, s->pending.container_id);
-	s->have_pending = 0;
+	if (s->have_pending) {
+		if (runner_cleanup(s->engine, &s->pending) < 0)
+			keep_leftover(s, s->pending.container_id);
+		s->have_pending = 0;
+	}
+	pool_fill(s);
+}
+
+void
+service_tick(struct service *s)
+{
+	struct llsr_err err;
+	long i;
+
+	if (sweep_run(s->engine, &err) < 0)
+		log_warn("sweeper: %s", err.message);
+	/* Replace warm containers that aged or died while we waited. */
+	for (i = 0; i < s->cfg->pool_size; i++)
+		if (s->pool[i].id[0] && !runner_warm_usable(s->cfg, &s->pool[i]))
+			runner_warm_discard(s->engine, &s->pool[i]);
+	service_after(s);
+}
+
+unsigned
+service_tick_interval(const struct service *s)
+{
+	long t = s->cfg->pool_max_age_s / 2;
+
+	return (unsigned)(t < 1 ? 1 : t > 60 ? 60 : t);
 }

@@ -1,4 +1,4 @@
-# Entry point of a test child: python3 -I -S child.py <job fd> <channel fd>
+# Entry point of a test child: python3 -I -S child.py <channel fd>
 # Started by the harness with exec, so it shares no memory with it. It loads
 # the runner from its own directory, then drops that directory from sys.path
 # and the module from sys.modules so user code cannot import it by name.

@@ -1,7 +1,9 @@
 """Test child: runs the user's solution and tests, reports per-test records.
 
-The harness (llsr_parent) starts this in a fresh interpreter and hands it a
-job over an inherited file descriptor: a marshal'ed dict holding a random
+The harness (llsr_parent) starts this in a fresh interpreter (usually before
+the job exists: the first child is pre-started while the harness still waits
+for its frame), then hands it the job over the private socket: memfds with
+the submission's stdin and with a marshal'ed dict holding a random
 per-child secret, the compiled solution and the compiled, rewritten tests
 (see llsr_plan). Results go back over a socket as ASCII lines
 
@@ -163,9 +165,39 @@ def explain(kind, op, lsrc, rsrc, left, right, has_msg, msg, asrc=None):
         except BaseException:
             m = "<message>"
         text = m + "\n" + text
-    if asrc:
+    if asrc and not text.startswith(asrc + "\n") and text != asrc:
         text = "%s\n%s" % (asrc if len(asrc) <= 400 else asrc[:400] + "...", text)
     return text
+
+
+def _receive_job(chan):
+    """(job fd, stdin fd) from the harness's job message on the channel;
+    exit quietly if the harness went away, 70 on anything malformed."""
+    import _socket
+
+    s = _socket.socket(fileno=chan)
+    try:
+        while True:
+            try:
+                data, anc, flags, _ = s.recvmsg(
+                    1, _socket.CMSG_SPACE(2 * 4), _socket.MSG_CMSG_CLOEXEC)
+                break
+            except InterruptedError:
+                continue
+    except OSError:
+        os._exit(70)
+    finally:
+        s.detach()
+    fds = []
+    for level, kind, payload in anc:
+        if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+            fds.extend(int.from_bytes(payload[i:i + 4], sys.byteorder, signed=True)
+                       for i in range(0, len(payload) - len(payload) % 4, 4))
+    if not data:
+        os._exit(0)  # the harness is gone (no frame came)
+    if data != b"J" or len(fds) != 2 or flags & _socket.MSG_CTRUNC:
+        os._exit(70)
+    return fds[0], fds[1]
 
 
 def main(argv):
@@ -181,7 +213,26 @@ def main(argv):
     _stdout, _stderr = sys.stdout, sys.stderr
     _modules = sys.modules
 
-    job_fd, chan = int(argv[1]), int(argv[2])
+    chan = int(argv[1])
+    os.set_inheritable(chan, False)
+    try:  # be the first victim of the OOM killer, never the harness
+        fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+        os.write(fd, b"1000")
+        os.close(fd)
+    except OSError:
+        pass
+    # Everything a failure report needs, loaded now: the harness may start
+    # us before its job exists, so this costs the run nothing.
+    for name in ("reprlib", "linecache", "traceback"):
+        _load(name)
+
+    # Wait for the job: the harness sends one byte with two descriptors, a
+    # memfd holding the marshal'ed job and one holding the submission's
+    # stdin, which becomes our fd 0 (until now /dev/null).
+    job_fd, in_fd = _receive_job(chan)
+    if in_fd != 0:
+        os.dup2(in_fd, 0)
+        _close(in_fd)
     chunks = []
     while True:
         b = _read(job_fd, 1 << 20)
@@ -191,13 +242,6 @@ def main(argv):
     _close(job_fd)
     job = marshal.loads(b"".join(chunks))
     del chunks
-    os.set_inheritable(chan, False)
-    try:  # be the first victim of the OOM killer, never the harness
-        fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
-        os.write(fd, b"1000")
-        os.close(fd)
-    except OSError:
-        pass
 
     prefix = job["secret"].encode("ascii") + b" "
     skip = job["skip"]

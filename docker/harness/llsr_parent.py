@@ -179,9 +179,117 @@ def signal_name(sig):
         return "signal %d" % sig
 
 
+def reap_orphans():
+    """As PID 1, collect zombies of processes re-parented to us."""
+    if os.getpid() != 1:
+        return
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+class Child:
+    """A test child that has been started and waits for its job."""
+
+    def __init__(self, p, out_r, err_r, sock):
+        self.p, self.out_r, self.err_r, self.sock = p, out_r, err_r, sock
+        self.handed = False
+        self.closed = False
+
+    def close(self):
+        if not self.closed:
+            self.closed = True
+            os.close(self.out_r)
+            os.close(self.err_r)
+            self.sock.close()
+
+
+def start_child(give_up):
+    """exec a fresh test child: `python3 -I -S child.py <chanfd>`, in its own
+    session, close_fds, stdin /dev/null (its real stdin comes with the job),
+    stdout/stderr on pipes, one end of a private socketpair. Retries EAGAIN/
+    ENOMEM from fork (pids limit) until give_up (monotonic). Raises OSError."""
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    psock, csock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    env = {k: os.environ[k] for k in ("PATH", "LANG", "HOME") if k in os.environ}
+    argv = [sys.executable, "-I", "-S", CHILD, str(csock.fileno())]
+    delay = 0.005
+    try:
+        while True:
+            try:
+                p = subprocess.Popen(
+                    argv, stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w,
+                    env=env, pass_fds=(csock.fileno(),), close_fds=True,
+                    start_new_session=True)
+                break
+            except OSError as e:
+                if e.errno not in (errno.EAGAIN, errno.ENOMEM) or \
+                        time.monotonic() + delay > give_up:
+                    raise
+                reap_orphans()
+                time.sleep(delay)
+                delay = min(delay * 2, 0.2)
+    except BaseException:
+        for fd in (out_r, err_r):
+            os.close(fd)
+        psock.close()
+        raise
+    finally:
+        for fd in (out_w, err_w):
+            os.close(fd)
+        csock.close()
+    return Child(p, out_r, err_r, psock)
+
+
+def discard_child(child):
+    """Kill and collect a child that never ran a job (idempotent)."""
+    if child is None or child.closed:
+        return
+    for f in (os.killpg, os.kill):
+        try:
+            f(child.p.pid, signal.SIGKILL)
+        except OSError:
+            pass
+    try:
+        child.p.wait(timeout=1.0)
+    except subprocess.TimeoutExpired:
+        pass
+    child.close()
+
+
+def prestart():
+    """Start the first child before the frame arrives (one attempt)."""
+    try:
+        return start_child(0.0)
+    except OSError:
+        return None
+
+
+def warm_up():
+    """Run the frame-to-job path once on a dummy job before the frame
+    arrives, so first-call costs (lazy imports, caches) are paid now."""
+    try:
+        body = json.dumps({"v": 1, "nonce": "0" * 32, "code": "eA==", "tests": "",
+                           "stdin": "", "entry_point": None, "timeout_ms": 1,
+                           "test_timeout_ms": 1, "output_limit": 0,
+                           "report_limit": 256, "stop_on_first_failure": False})
+        parse_job(body.encode())
+        _, job = llsr_plan.build(b"def f(a):\n    return a\n",
+                                 b"x = 1\nassert f(x) == 1\nassert [x] != [f(2)]\n", None)
+        marshal.dumps(job)
+        ast.literal_eval("('passed', None, None, 0.0)")
+        oom_counters()
+    except Exception:
+        pass
+
+
 class Runner:
-    def __init__(self, cfg, cases, job, t0):
+    def __init__(self, cfg, cases, job, t0, pre=None):
         self.cfg = cfg
+        self.pre = pre            # the pre-started first child, or None
         self.job = job
         self.cases = cases
         self.n = len(cases)
@@ -197,6 +305,7 @@ class Runner:
         self.stop = None          # "timeout" | "output_limit" | "failure"
         self.error = None         # load error dict
         self.memory = False       # load failed for lack of memory
+        self.oom_seen = False     # the OOM killer acted in some child
         self.children = 0
         self.sweep = _in_container()
         self.program = job["program"]
@@ -233,44 +342,29 @@ class Runner:
             self.stop = "output_limit"
 
     # -- one child ---------------------------------------------------------
-    def spawn(self, secret):
+    def spawn(self):
+        """Start a fresh child (it then waits for its job, see handoff)."""
+        return start_child(min(time.monotonic() + SPAWN_RETRY_S, self.deadline))
+
+    def handoff(self, child, secret):
+        """Give a started child its job: the marshal'ed job and the
+        submission's stdin, each on a fresh memfd passed over the child's
+        private socket. A child gets exactly one job in its life."""
+        if child.handed:
+            raise RuntimeError("a child got a second job")
+        child.handed = True
         job = dict(self.job)
         job["secret"] = secret
         job["skip"] = self.done()
         jobfd = _memfd(marshal.dumps(job), "llsr-job")
-        infd = _memfd(self.cfg["stdin"], "llsr-stdin")
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        psock, csock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        env = {k: os.environ[k] for k in ("PATH", "LANG", "HOME") if k in os.environ}
-        argv = [sys.executable, "-I", "-S", CHILD, str(jobfd), str(csock.fileno())]
-        delay = 0.005
-        give_up = min(time.monotonic() + SPAWN_RETRY_S, self.deadline)
         try:
-            while True:
-                try:
-                    p = subprocess.Popen(
-                        argv, stdin=infd, stdout=out_w, stderr=err_w, env=env,
-                        pass_fds=(jobfd, csock.fileno()), close_fds=True,
-                        start_new_session=True)
-                    break
-                except OSError as e:
-                    if e.errno not in (errno.EAGAIN, errno.ENOMEM) or \
-                            time.monotonic() + delay > give_up:
-                        raise
-                    self.reap_orphans()
-                    time.sleep(delay)
-                    delay = min(delay * 2, 0.2)
-        except BaseException:
-            for fd in (out_r, err_r):
-                os.close(fd)
-            psock.close()
-            raise
+            infd = _memfd(self.cfg["stdin"], "llsr-stdin")
+            try:
+                socket.send_fds(child.sock, [b"J"], [jobfd, infd])
+            finally:
+                os.close(infd)
         finally:
-            for fd in (jobfd, infd, out_w, err_w):
-                os.close(fd)
-            csock.close()
-        return p, out_r, err_r, psock
+            os.close(jobfd)
 
     def kill(self, p):
         try:
@@ -287,27 +381,33 @@ class Runner:
             except OSError:
                 pass
 
-    def reap_orphans(self):
-        if os.getpid() != 1:
-            return
-        try:
-            while os.waitpid(-1, os.WNOHANG)[0] > 0:
-                pass
-        except ChildProcessError:
-            pass
-
     def run_child(self):
         """Run one child until it finishes, dies, or a limit stops it.
-        Returns a dict describing how it ended."""
+        Returns a dict describing how it ended. The first child is the one
+        pre-started before the frame arrived (if it is still alive); later
+        ones are started here."""
         secret = os.urandom(16).hex()
         secret_b = secret.encode("ascii")
         oom_before = oom_counters()
         discard = self.children > 0   # re-run of load/setup: output is a repeat
         self.children += 1
+        child, self.pre = self.pre, None
+        if child is not None and child.p.poll() is not None:
+            discard_child(child)   # died before it had a job: start another
+            child = None
         try:
-            p, out_r, err_r, psock = self.spawn(secret)
+            if child is None:
+                child = self.spawn()
         except OSError as e:
             return {"spawn_error": e}
+        try:
+            self.handoff(child, secret)
+        except OSError:
+            pass  # it died meanwhile: handled below like any early death
+        except BaseException:
+            discard_child(child)
+            raise
+        p, out_r, err_r, psock = child.p, child.out_r, child.err_r, child.sock
         chan = psock.fileno()
         for fd in (out_r, err_r, chan):
             os.set_blocking(fd, False)
@@ -362,7 +462,8 @@ class Runner:
                 return violation("a bad record index")
             k = int(idx)
             try:
-                payload = ast.literal_eval(parts[3].decode("ascii"))
+                payload = None if parts[3] == b"None" else \
+                    ast.literal_eval(parts[3].decode("ascii"))
             except Exception:
                 return violation("an unreadable record")
             drain_output()
@@ -449,19 +550,31 @@ class Runner:
         # Stop the child and anything it started, then collect what is left.
         we_killed = not exited or st["killed"] is not None
         self.kill(p)
+        for fd in (chan, pidfd):
+            if fd is not None and (fd in open_fds or fd == pidfd):
+                poller.unregister(fd)
         grace = time.monotonic() + DRAIN_GRACE_S
-        while (out_r in open_fds or err_r in open_fds) and time.monotonic() < grace:
-            if not poller.poll(20):
-                continue
-            drain_output()
-        try:
-            p.wait(timeout=max(0.05, grace - time.monotonic() + 1.0))
-        except subprocess.TimeoutExpired:
-            pass
-        self.reap_orphans()
-        for fd in (out_r, err_r):
-            os.close(fd)
-        psock.close()
+        while out_r in open_fds or err_r in open_fds:
+            left = grace - time.monotonic()
+            if left <= 0:
+                break
+            if poller.poll(int(left * 1000) + 1):
+                drain_output()
+        wait_s = max(0.05, grace - time.monotonic() + 1.0)
+        if pidfd is not None:
+            select.select([pidfd], [], [], wait_s)  # readable once it exited
+            if p.poll() is None:
+                try:
+                    p.wait(timeout=0.05)
+                except subprocess.TimeoutExpired:
+                    pass
+        else:
+            try:
+                p.wait(timeout=wait_s)
+            except subprocess.TimeoutExpired:
+                pass
+        reap_orphans()
+        child.close()
         if pidfd is not None:
             os.close(pidfd)
         rc = p.returncode
@@ -491,6 +604,8 @@ class Runner:
             if self.next_idx >= self.n and self.children > 0:
                 break
             end = self.run_child()
+            if end.get("oom"):
+                self.oom_seen = True
             if "spawn_error" in end:
                 e = end["spawn_error"]
                 self.error = {"type": "HarnessError",
@@ -610,6 +725,7 @@ class Runner:
         if keep is not None:
             tests = tests[:keep]
         return {"status": self.status(), "tests": tests, "error": err,
+                "oom_killed": self.oom_seen,
                 "stdout": out, "stdout_truncated": tr[0],
                 "stderr": errs, "stderr_truncated": tr[1]}
 
@@ -667,6 +783,7 @@ def final_sweep():
         return
     me = os.getpid()
     end = time.monotonic() + 0.3
+    delay = 0.0005
     while True:
         try:
             os.kill(-1, signal.SIGKILL)
@@ -681,23 +798,39 @@ def final_sweep():
         others = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
         if not others or time.monotonic() > end:
             return
-        time.sleep(0.005)
+        time.sleep(delay)  # init reaps the killed ones: usually sub-ms
+        delay = min(delay * 2, 0.01)
 
 
 def main():
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    # Before the frame (which holds the nonce) is read: become non-dumpable,
+    # pre-start the first test child (a fresh exec, so it holds none of our
+    # memory; stdin /dev/null, never our stdin) and warm up our own code.
+    make_nondumpable()
+    pre = prestart()
+    warm_up()
     try:
         raw = read_frame(0)
     except (FrameError, OSError) as e:
+        discard_child(pre)
         sys.stderr.write("llsr harness: %s\n" % e)
         return 2
-    t0 = time.monotonic()
-    make_nondumpable()
+    t0 = time.monotonic()  # every time limit counts from here
+    try:
+        return run_frame(raw, t0, pre)
+    finally:
+        if pre is not None and not pre.handed:
+            discard_child(pre)  # (already done unless run_frame raised)
+
+
+def run_frame(raw, t0, pre):
     try:
         nonce, cfg = parse_job(raw)
     except FrameError as e:
         nonce = getattr(e, "nonce", None)
         sys.stderr.write("llsr harness: %s\n" % e)
+        discard_child(pre)
         if nonce is None:
             return 2
         rep = error_report("error", "HarnessError", "bad frame: %s" % e)
@@ -712,11 +845,12 @@ def main():
     else:
         plan_error = None
     if plan_error is not None:
+        discard_child(pre)
         r = Runner(cfg, getattr(plan_error, "cases", []), {"program": False}, t0)
         r.error = {"type": plan_error.etype, "message": plan_error.message,
                    "line": plan_error.line, "traceback": plan_error.traceback}
     else:
-        r = Runner(cfg, cases, job, t0)
+        r = Runner(cfg, cases, job, t0, pre)
         try:
             r.run()
         except Exception as e:  # a harness bug: still answer
@@ -724,6 +858,8 @@ def main():
 
             r.error = {"type": "HarnessError", "message": "internal error: %r" % (e,),
                        "line": None, "traceback": traceback.format_exc()}
+        if r.pre is not None:  # never used (cannot happen: run() starts one)
+            discard_child(r.pre)
     final_sweep()
     write_out(encode_report(nonce, r.report, cfg["report_limit"]))
     return 0

@@ -11,6 +11,13 @@
 
 enum config_log_target { CONFIG_LOG_STDERR = 0, CONFIG_LOG_SYSLOG };
 
+/* Bearer tokens: at most this many, each of 16 to CONFIG_TOKEN_MAX bytes of
+ * the RFC 6750 b64token alphabet (A-Z a-z 0-9 - . _ ~ + /, then '=' padding).
+ */
+#define CONFIG_TOKENS_MAX 32
+#define CONFIG_TOKEN_MIN 16
+#define CONFIG_TOKEN_MAX 128
+
 struct config {
 	/* Docker Engine API endpoint */
 	char engine_url[512];		/* unix:///path, http://h:p or https://h:p */
@@ -37,6 +44,20 @@ struct config {
 	/* HTTP */
 	long max_body_bytes;
 
+	/* Authentication. The tokens of key auth_tokens and then those read
+	 * from auth_token_file at load time, held in the struct itself (no
+	 * heap: a copy of the struct is a complete, independent config).
+	 * Every slot is zero-padded to its full size, used or not, so that
+	 * auth_check can compare whole slots. auth_ntokens == 0 means that
+	 * authentication is off. Secret: config_dump prints only the count. */
+	char auth_token_file[512];	/* one token a line, "" = none */
+	int auth_ntokens;
+	char auth_tokens[CONFIG_TOKENS_MAX][CONFIG_TOKEN_MAX + 1];
+
+	/* Warm pool: containers each worker keeps started and waiting */
+	long pool_size;			/* 0 turns the pool off */
+	long pool_max_age_s;		/* older warm containers are replaced */
+
 	/* Logging */
 	enum config_log_target log_target;
 	int log_level;			/* enum log_level */
@@ -49,6 +70,9 @@ void config_defaults(struct config *c);
  * problem (unreadable file, syntax error, unknown key, duplicate key, bad or
  * out-of-range value) is written to errout as "path:line: message", and
  * parsing goes on so that all are reported at once; errout can be NULL.
+ * When auth_token_file is set, that file is read too (after the whole of
+ * path) and its tokens added to those of auth_tokens; its problems are
+ * reported as "tokenfile:line: message", never with the token itself.
  * Returns the number of problems: 0 means c is complete and valid. */
 int config_load(struct config *c, const char *path, FILE *errout);
 
@@ -57,7 +81,8 @@ int config_load(struct config *c, const char *path, FILE *errout);
 int config_validate(const struct config *c, const char *path, FILE *errout);
 
 /* Writes every key with its current value, in table order, as a valid
- * config file. */
+ * config file; the tokens are never written: a non-empty auth_tokens comes
+ * out as the comment line "# auth_tokens = <N tokens>". */
 void config_dump(const struct config *c, FILE *out);
 
 #endif

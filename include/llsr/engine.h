@@ -58,6 +58,9 @@ int engine_kill(struct engine *e, const char *id, struct llsr_err *err);
 int engine_remove(struct engine *e, const char *id, struct llsr_err *err);
 int engine_inspect(struct engine *e, const char *id, struct engine_state *st,
 		   struct llsr_err *err);
+/* Changes a container's memory limit (and swap limit, to the same). */
+int engine_update_memory(struct engine *e, const char *id, long memory_mb,
+			 struct llsr_err *err);
 /* Sets *present to 1 or 0. */
 int engine_image_present(struct engine *e, const char *image, int *present,
 			 struct llsr_err *err);
@@ -66,11 +69,11 @@ int engine_image_present(struct engine *e, const char *image, int *present,
 int engine_runtime_known(struct engine *e, const char *name, int *known,
 			 struct llsr_err *err);
 
-/* Lists the ids of containers carrying label (all states). On success *ids
- * is a malloc'd array of n malloc'd strings: caller frees each and the
- * array. */
-int engine_list_labelled(struct engine *e, const char *label, char ***ids,
-			 size_t *n, struct llsr_err *err);
+/* Lists the containers (all states) carrying label: *list is a new JSON
+ * array (caller frees with json_object_put) of the engine's summaries,
+ * each with a valid 64-hex "Id" and a "Labels" object. */
+int engine_list_labelled(struct engine *e, const char *label,
+			 json_object **list, struct llsr_err *err);
 
 /* Attaches to a created container's stdin/stdout/stderr (hijacked
  * connection, raw stream). Attach before start so that nothing is missed.
@@ -90,6 +93,9 @@ void engine_stream_close_write(struct engine_stream *s);
  * stream, -1 on error, ENGINE_ETIMEDOUT. */
 long engine_stream_recv(struct engine_stream *s, void *buf, size_t cap,
 			int64_t deadline);
+/* 1 when nothing can be read right now and the peer has not closed: a
+ * waiting harness writes nothing, so anything else means it is broken. */
+int engine_stream_idle(struct engine_stream *s);
 void engine_stream_free(struct engine_stream *s);
 
 #endif

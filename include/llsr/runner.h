@@ -18,8 +18,31 @@
  * the runner kills the container itself. */
 #define RUNNER_GRACE_MS 1500
 
+/* A container made ready ahead of its request: created with the sandbox
+ * policy, attached, started, its harness waiting for a job on stdin. It is
+ * single-use like any other. */
+struct warm {
+	char id[ENGINE_ID_LEN + 1];	/* "" when the slot is empty */
+	struct engine_stream *st;
+	int64_t born_ms;		/* clock_now_ms when it was made */
+	long memory_mb;
+};
+
+/* Makes a container ready at memory_mb. On failure nothing is left behind
+ * (a container created half-way is removed) and w is empty. */
+int runner_warm(struct engine *e, const struct config *cfg, const char *owner,
+		long memory_mb, struct warm *w, struct llsr_err *err);
+
+/* 1 when w can still take a job: younger than pool_max_age_s and its stream
+ * idle (a closed or chatty stream means the container or engine died). */
+int runner_warm_usable(const struct config *cfg, struct warm *w);
+
+/* Removes w's container; w is empty afterwards. w can be empty. */
+void runner_warm_discard(struct engine *e, struct warm *w);
+
 struct run_outcome {
 	char container_id[ENGINE_ID_LEN + 1];	/* "" when none exists */
+	int warm;		/* the run used a warm container */
 	json_object *report;	/* validated harness report, or NULL */
 	int timed_out;		/* the runner's own wall clock killed it */
 	int output_over;	/* the stream went past the read cap */
@@ -31,13 +54,16 @@ struct run_outcome {
 
 void runner_outcome_init(struct run_outcome *o);
 
-/* Runs r. Returns 0 when the run happened (whatever its verdict: see o), or
- * -1 with err set when the sandbox could not be had (engine down, image
- * missing, policy refused); o->container_id may still be set on either path
- * and runner_cleanup must be called in every case. owner is written into
- * the container's labels. */
+/* Runs r, in w's container when w is given, usable and can be fitted to
+ * r's memory limit (w is then emptied: the container now belongs to o), or
+ * else in a fresh one (an unusable w is discarded). A warm container that
+ * cannot take the job is replaced by a fresh one: the request does not
+ * fail for it. Returns 0 when the run happened (whatever its verdict: see
+ * o), or -1 with err set when no sandbox could be had (engine down, image
+ * missing, policy refused). runner_cleanup must be called on o in every
+ * case. owner is written into the containers' labels. */
 int runner_run(struct engine *e, const struct config *cfg,
-	       const struct request *r, const char *owner,
+	       const struct request *r, const char *owner, struct warm *w,
 	       struct run_outcome *o, struct llsr_err *err);
 
 /* Removes the container if any and frees what o holds. Safe to call twice.

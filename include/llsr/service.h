@@ -38,7 +38,13 @@ void reply_error(struct reply *rp, int status, const char *code,
 		 const char *message);
 void reply_release(struct reply *rp);
 
-/* Runs the deferred work; call after the response is finished. */
+/* Runs the deferred work (removing the used container, warming the next);
+ * call after the response is finished. */
 void service_after(struct service *s);
+
+/* Periodic upkeep while idle: replaces warm containers that grew too old
+ * or died, retries what failed. Call every service_tick_interval seconds. */
+void service_tick(struct service *s);
+unsigned service_tick_interval(const struct service *s);
 
 #endif

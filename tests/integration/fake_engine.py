@@ -72,6 +72,8 @@ class FakeEngine:
                     if engine.mode == "no_image":
                         return self._send(404, {"message": "No such image"})
                     return self._send(200, {"Id": "sha256:" + "0" * 64})
+                if method == "GET" and rest.startswith("/containers/json"):
+                    return self._send(200, [])
                 if method == "GET" and rest == "/info":
                     return self._send(200, {"Runtimes": {"runc": {}}})
                 if method == "POST" and rest.startswith("/containers/create"):

@@ -2,7 +2,7 @@
 """Integration suite of ll-solution-runner against a running service (TAP).
 
     run.py --url http://127.0.0.1:18081 [--mbpp N] [--only PATTERN]
-           [--concurrency 4] [--no-leak-check]
+           [--concurrency 4] [--no-leak-check] [--cases DIR]
 
 Cases are data: tests/integration/cases/*.json, one file per area, each a
 JSON list of cases (files in name order, cases in file order). A case:
@@ -72,6 +72,7 @@ import socket
 import sys
 import time
 
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import llsr_client as lc  # noqa: E402
 
@@ -271,9 +272,9 @@ def check_case(case, r):
     return errs
 
 
-def load_cases():
+def load_cases(cases_dir=CASES_DIR):
     cases = []
-    for f in sorted(glob.glob(os.path.join(CASES_DIR, "*.json"))):
+    for f in sorted(glob.glob(os.path.join(cases_dir, "*.json"))):
         with open(f, encoding="utf-8") as fh:
             area = json.load(fh)
         base = os.path.basename(f)[:-5]
@@ -372,11 +373,13 @@ def main():
                     help="run only the tests whose name matches this regex")
     ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--no-leak-check", action="store_true")
+    ap.add_argument("--cases", default=CASES_DIR,
+                    help="directory of the *.json case files (default: cases/)")
     a = ap.parse_args()
 
     svc = lc.Service(a.url, timeout=60)
     only = re.compile(a.only) if a.only else None
-    cases = load_cases()
+    cases = load_cases(a.cases)
     names = set()
     for c in cases:
         if c["name"] in names:

@@ -1,9 +1,12 @@
 #!/bin/bash
 # Starts or stops a complete service stack on loopback: spawn-fcgi running
-# the worker pool under multiwatch, and lighttpd in front of it.
+# the worker pool under multiwatch, and lighttpd (or Apache) in front of it.
 #
 #   stack.sh start BINARY CONFIG RUNDIR PORT [WORKERS]
 #   stack.sh stop RUNDIR
+#
+# LLSR_WEB=apache puts a private Apache 2.4 (Debian's apache2, mod_proxy_fcgi)
+# in front instead of lighttpd, from conf/apache2.conf; default lighttpd.
 #
 # Everything the stack needs is copied into RUNDIR, so the build tree may be
 # unreadable to the worker user. Logs: RUNDIR/log/.
@@ -12,6 +15,8 @@ set -eu
 die() { echo "stack.sh: $*" >&2; exit 1; }
 
 worker_user=ll-solution-runner
+conf_dir="$(cd "$(dirname "$0")/../../conf" && pwd)"
+apache_modules=/usr/lib/apache2/modules
 
 start() {
 	local bin=$1 conf=$2 run=$3 port=$4 workers=${5:-2}
@@ -35,16 +40,13 @@ start() {
 		>>"$run/log/workers.log" 2>&1 &
 	echo $! >"$run/spawn.pid"
 
-	sed -e "s|^var.llsr_port .*|var.llsr_port = $port|" \
-	    -e "s|^var.llsr_socket .*|var.llsr_socket = \"$sock\"|" \
-	    -e "s|^var.llsr_logdir .*|var.llsr_logdir = \"$run/log\"|" \
-	    -e "s|^var.llsr_pidfile .*|var.llsr_pidfile = \"$run/lighttpd.pid\"|" \
-	    "$(dirname "$0")/../../conf/lighttpd.conf" >"$run/lighttpd.conf"
-	lighttpd -tt -f "$run/lighttpd.conf" >/dev/null
-	lighttpd -D -f "$run/lighttpd.conf" >>"$run/log/lighttpd.out" 2>&1 &
-	echo $! >"$run/lighttpd.pid.keep"
+	case "${LLSR_WEB:-lighttpd}" in
+	lighttpd) start_lighttpd "$run" "$port" ;;
+	apache) start_apache "$run" "$port" ;;
+	*) stop "$run"; die "LLSR_WEB must be lighttpd or apache" ;;
+	esac
 
-	# Ready when a worker answers through lighttpd (its answers carry
+	# Ready when a worker answers through the web server (its answers carry
 	# X-Request-Id; /health may well be 503 when the engine is down).
 	for _ in $(seq 1 100); do
 		if curl -s -o /dev/null -D - "http://127.0.0.1:$port/health" 2>/dev/null |
@@ -59,9 +61,68 @@ start() {
 	die "the stack did not come up on port $port"
 }
 
+start_lighttpd() {
+	local run=$1 port=$2 sock="$1/fcgi.sock"
+
+	sed -e "s|^var.llsr_port .*|var.llsr_port = $port|" \
+	    -e "s|^var.llsr_socket .*|var.llsr_socket = \"$sock\"|" \
+	    -e "s|^var.llsr_logdir .*|var.llsr_logdir = \"$run/log\"|" \
+	    -e "s|^var.llsr_pidfile .*|var.llsr_pidfile = \"$run/lighttpd.pid\"|" \
+	    "$conf_dir/lighttpd.conf" >"$run/lighttpd.conf"
+	lighttpd -tt -f "$run/lighttpd.conf" >/dev/null || { stop "$run"; die "bad lighttpd.conf"; }
+	lighttpd -D -f "$run/lighttpd.conf" >>"$run/log/lighttpd.out" 2>&1 &
+	echo $! >"$run/lighttpd.pid.keep"
+}
+
+# A private Apache: its own ServerRoot, run dir, pid file and logs under
+# RUNDIR, only the modules it needs, and conf/apache2.conf as the site with
+# its Define lines rewritten (as for lighttpd's var. lines).
+start_apache() {
+	local run=$1 port=$2 sock="$1/fcgi.sock" m pid
+	local ap="$run/apache"
+
+	mkdir -p "$ap"
+	sed -e "s|^Define LLSR_LISTEN .*|Define LLSR_LISTEN 127.0.0.1:$port|" \
+	    -e "s|^Define LLSR_SOCKET .*|Define LLSR_SOCKET $sock|" \
+	    -e "s|^Define LLSR_LOGDIR .*|Define LLSR_LOGDIR $run/log|" \
+	    "$conf_dir/apache2.conf" >"$ap/site.conf"
+	{
+		echo "ServerRoot \"$ap\""
+		echo "DefaultRuntimeDir \"$ap\""
+		echo "PidFile \"$ap/apache2.pid\""
+		echo "ErrorLog \"$run/log/apache-main-error.log\""
+		echo "Mutex file:$ap default"
+		for m in mpm_event authz_core proxy proxy_fcgi; do
+			echo "LoadModule ${m}_module $apache_modules/mod_$m.so"
+		done
+		echo "User www-data"
+		echo "Group www-data"
+		echo "ServerName localhost"
+		echo "Include \"$ap/site.conf\""
+	} >"$ap/apache2.conf"
+	if ! /usr/sbin/apache2 -t -f "$ap/apache2.conf" >>"$run/log/apache.out" 2>&1 ||
+		! /usr/sbin/apache2 -f "$ap/apache2.conf" -k start >>"$run/log/apache.out" 2>&1; then
+		cat "$run/log/apache.out" >&2
+		stop "$run"
+		die "apache did not start"
+	fi
+	# -k start returns once the daemon is forked; it writes its pid soon
+	# after.
+	for _ in $(seq 1 100); do
+		if [ -s "$ap/apache2.pid" ]; then
+			pid=$(cat "$ap/apache2.pid")
+			echo "$pid" >"$run/apache.pid.keep"
+			return 0
+		fi
+		sleep 0.1
+	done
+	stop "$run"
+	die "apache wrote no pid file ($ap/apache2.pid)"
+}
+
 stop() {
 	local run=$1 f pid
-	for f in "$run/lighttpd.pid.keep" "$run/spawn.pid"; do
+	for f in "$run/lighttpd.pid.keep" "$run/apache.pid.keep" "$run/spawn.pid"; do
 		[ -f "$f" ] || continue
 		pid=$(cat "$f")
 		kill -TERM "$pid" 2>/dev/null || true

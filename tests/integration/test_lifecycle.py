@@ -101,9 +101,14 @@ def our_containers(pid=None):
     q = "/containers/json?all=1&filters=%7B%22label%22%3A%5B%22ll-solution-runner%22%5D%7D"
     cs = docker_get(q)
     if pid is not None:
-        cs = [c for c in cs
-              if c["Labels"].get("ll-solution-runner.owner", "").split(":")[1:2] == [str(pid)]]
+        cs = [c for c in cs if owner_pid(c) == str(pid)]
     return cs
+
+
+def owner_pid(c):
+    """The worker pid in a container's owner label (w1:host:pid:start)."""
+    parts = c["Labels"].get("ll-solution-runner.owner", "").split(":")
+    return parts[2] if len(parts) == 4 and parts[0] == "w1" else None
 
 
 def wait_for(cond, timeout):
@@ -155,7 +160,10 @@ def test_fake_engine(binary, port):
     sock = os.path.join(run, "engine.sock")
     # A Docker 29-like engine: newest API 1.52, oldest accepted 1.44.
     fake = FakeEngine(sock, api_version="1.52", min_version="1.44")
-    st = Stack(binary, port, ["engine_url = unix://" + sock, "engine_timeout_ms = 1000"])
+    # No warm pool: each request creates its container, so each fault
+    # injected on the create path is met by the request itself.
+    st = Stack(binary, port, ["engine_url = unix://" + sock, "engine_timeout_ms = 1000",
+                              "pool_size = 0"])
     try:
         code, _, doc = st.run_code("print(1)")
         created = fake.seen("POST", r"/containers/create")
@@ -167,16 +175,20 @@ def test_fake_engine(binary, port):
             "the container is removed after the run", fake.requests)
 
         fake.mode = "warnings"
-        n_del = len(fake.seen("DELETE", "."))
         n_start = len(fake.seen("POST", r"/start"))
+        n_create = len(fake.seen("POST", r"/containers/create"))
         code, _, doc = st.run_code("print(1)")
         tap(code == 503 and doc.get("error", {}).get("code") == "sandbox_refused"
             and "memory limit" in doc["error"].get("message", ""),
             "create with Warnings: 503 sandbox_refused, nothing runs", (code, doc))
         tap(len(fake.seen("POST", r"/start")) == n_start,
             "create with Warnings: the container is never started", fake.requests)
-        tap(wait_for(lambda: len(fake.seen("DELETE", ".")) == n_del + 1, 10),
-            "create with Warnings: the refused container is removed", fake.requests)
+        def refused_all_removed():
+            ids = ["%064x" % (0xABC000 + i + 1)
+                   for i in range(n_create, len(fake.seen("POST", r"/containers/create")))]
+            return ids and all(fake.seen("DELETE", i) for i in ids)
+        tap(wait_for(refused_all_removed, 10),
+            "create with Warnings: every refused container is removed", fake.requests[-8:])
 
         fake.mode = "garbage"
         code, _, doc = st.run_code("print(1)")
@@ -206,7 +218,8 @@ def test_fake_engine(binary, port):
 
 
 def test_sigterm_finishes_request(binary, port):
-    st = Stack(binary, port, [], workers=1)
+    # No warm pool: the only running container of the worker is the run's.
+    st = Stack(binary, port, ["pool_size = 0"], workers=1)
     try:
         _, _, health = st.request("GET", "/health")
         pid = health.get("pid")
@@ -235,7 +248,7 @@ def test_sigterm_finishes_request(binary, port):
 
 
 def test_client_goes_away(binary, port):
-    st = Stack(binary, port, [], workers=1)
+    st = Stack(binary, port, ["pool_size = 0"], workers=1)
     try:
         pid = st.request("GET", "/health")[2].get("pid")
         body = json.dumps({"code": b64("import time\ntime.sleep(3)\n"), "timeout_ms": 5000})
@@ -254,6 +267,72 @@ def test_client_goes_away(binary, port):
         st.stop()
 
 
+def test_sigkill_sweeper(binary, port):
+    st = Stack(binary, port, ["pool_size = 0"], workers=1)
+    try:
+        pid = st.request("GET", "/health")[2].get("pid")
+        body = json.dumps({"code": b64("import time\ntime.sleep(5)\n"), "timeout_ms": 8000})
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(("POST /run_code HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                   "Content-Length: %d\r\n\r\n%s" % (len(body), body)).encode())
+        running = wait_for(lambda: [c for c in our_containers(pid) if c["State"] == "running"
+                                    and c["Id"]], 20)
+        os.kill(pid, signal.SIGKILL)
+        s.close()
+        tap(bool(running), "SIGKILL mid-run: the run had started", running)
+        # multiwatch starts a new worker, whose start-up sweep removes what
+        # the dead one left (the run's container and its warm one).
+        gone = wait_for(lambda: not our_containers(pid), 30)
+        tap(gone == True, "SIGKILL mid-run: the sweeper removes its containers",
+            [c["Names"] for c in our_containers(pid)])
+        code, _, doc = st.run_code("print(3)")
+        tap(code == 200 and doc.get("stdout") == "3\n",
+            "SIGKILL mid-run: the pool keeps answering", (code, doc))
+        tap("sweeper removed container" in st.log(), "the sweep is logged", st.log()[-1500:])
+    finally:
+        st.stop()
+
+
+def test_warm_pool(binary, port):
+    st = Stack(binary, port, ["pool_size = 1"], workers=1)
+    try:
+        _, _, h = st.request("GET", "/health")
+        pid = h.get("pid")
+        warm = wait_for(lambda: [c["Id"] for c in our_containers(pid) if c["State"] == "running"], 20)
+        tap(h.get("pool_size") == 1 and len(warm) == 1,
+            "warm pool: the worker keeps one container started", (h, warm))
+        code, _, doc = st.run_code("def f():\n    return 1\n", "assert f() == 1\n")
+        tap(code == 200 and doc.get("status") == "passed", "warm pool: a run passes", (code, doc))
+        # Single-use: the container that served is destroyed, a new one waits.
+        again = wait_for(lambda: [c["Id"] for c in our_containers(pid)
+                                  if c["State"] == "running" and c["Id"] not in warm], 20)
+        tap(bool(again) and warm[0] not in [c["Id"] for c in our_containers(pid)],
+            "warm pool: the used container is removed and a fresh one warmed",
+            (warm, [c["Id"] for c in our_containers(pid)]))
+        # A client limit below the warm container's is applied to it.
+        code, _, doc = st.run_code("x = bytearray(100 * 1024 * 1024)\n", "assert True\n",
+                                   memory_mb=32)
+        tap(code == 200 and doc.get("status") in ("memory_limit", "error"),
+            "warm pool: a lowered memory_mb is enforced", (code, doc))
+        # A warm container that died while waiting is replaced, and the
+        # request still succeeds.
+        wid = wait_for(lambda: [c["Id"] for c in our_containers(pid) if c["State"] == "running"], 20)
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(DOCKER_SOCK)
+        c = http.client.HTTPConnection("localhost")
+        c.sock = s
+        c.request("POST", "/containers/%s/kill" % wid[0])
+        c.getresponse().read()
+        c.close()
+        code, _, doc = st.run_code("print('fresh')\n")
+        tap(code == 200 and doc.get("stdout") == "fresh\n",
+            "warm pool: a dead warm container is replaced, the request succeeds", (code, doc))
+    finally:
+        st.stop()
+    tap(wait_for(lambda: not our_containers(pid), 20) == True,
+        "warm pool: stopping the worker removes its warm container", our_containers(pid))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -261,7 +340,8 @@ def main():
     a = ap.parse_args()
     binary = os.path.abspath(a.bin)
     tests = [test_unreachable_engine, test_missing_image, test_fake_engine,
-             test_sigterm_finishes_request, test_client_goes_away]
+             test_sigterm_finishes_request, test_client_goes_away,
+             test_sigkill_sweeper, test_warm_pool]
     for i, t in enumerate(tests):
         try:
             t(binary, a.port + i)

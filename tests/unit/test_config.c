@@ -99,6 +99,10 @@ assert_config_eq(const struct config *a, const struct config *b)
 	N(output_limit_bytes);
 	N(report_limit_bytes);
 	N(max_body_bytes);
+	N(auth_ntokens);
+	ck_assert(!memcmp(a->auth_tokens, b->auth_tokens,
+			  sizeof(a->auth_tokens)));
+	S(auth_token_file);
 	N(log_target);
 	N(log_level);
 #undef S
@@ -155,43 +159,63 @@ END_TEST
 START_TEST(test_shipped_conf)
 {
 	struct config c, def;
-	char line[4096], *text;
-	size_t len, keys = 0;
-	FILE *in, *out;
+	char line[4096], *text, *doc, *dump, *p, *eol;
+	size_t len, dlen, ndoc = 0, ndump = 0;
+	FILE *in, *out, *docs;
 
 	config_defaults(&def);
 	config_defaults(&c);
 	ck_assert_int_eq(config_load(&c, SHIPPED_CONF, stderr), 0);
 	assert_config_eq(&c, &def);
 
-	/* Every documented `#key = value` line, uncommented, is the default
-	 * and together they cover every key. */
+	/* Every documented `#key = value` line, uncommented, is the default.
+	 * doc collects the documented names, one "\nname = " each. */
 	in = fopen(SHIPPED_CONF, "r");
 	ck_assert_ptr_nonnull(in);
-	text = NULL;
+	text = doc = NULL;
 	out = open_memstream(&text, &len);
+	docs = open_memstream(&doc, &dlen);
+	fputc('\n', docs);
 	while (fgets(line, sizeof(line), in)) {
 		if (line[0] == '#' && line[1] >= 'a' && line[1] <= 'z' &&
 		    strstr(line, " = ")) {
 			fputs(line + 1, out);
-			keys++;
+			fprintf(docs, "%.*s\n",
+				(int)(strstr(line, " = ") - line) + 2,
+				line + 1);
+			ndoc++;
 		}
 	}
 	fclose(in);
 	fclose(out);
+	fclose(docs);
 	ck_assert_msg(load(&c, text) == 0, "%s", errs);
 	assert_config_eq(&c, &def);
-	ck_assert_uint_eq(keys, 21);
 	free(text);
-	/* config_dump writes one line per key too */
-	text = NULL;
-	out = open_memstream(&text, &len);
+
+	/* config_dump writes one `name = value` line per key: each of them is
+	 * documented, and nothing else is. */
+	dump = NULL;
+	out = open_memstream(&dump, &len);
 	config_dump(&def, out);
 	fclose(out);
-	for (len = 0, keys = 0; text[len]; len++)
-		keys += text[len] == '\n';
-	ck_assert_uint_eq(keys, 21);
-	free(text);
+	for (p = dump; *p; p = eol + 1) {
+		eol = strchr(p, '\n');
+		ck_assert_ptr_nonnull(eol);
+		ck_assert_msg(*p != '#', "dump of the defaults: %.*s",
+			      (int)(eol - p), p);
+		*eol = '\0';
+		snprintf(line, sizeof(line), "\n%.*s = ", (int)strcspn(p, " "),
+			 p);
+		ck_assert_msg(strstr(doc, line + 1) && strstr(doc, line),
+			      "key '%s' is not documented in %s", p,
+			      SHIPPED_CONF);
+		ndump++;
+	}
+	ck_assert_uint_eq(ndoc, ndump);
+	ck_assert_uint_ge(ndump, 21);
+	free(dump);
+	free(doc);
 }
 END_TEST
 

@@ -108,7 +108,11 @@ START_TEST(bad_json)
 {
 	expect_error("", 400, "invalid_json", NULL);
 	expect_error("{", 400, "invalid_json", NULL);
-	expect_error("{\"code\":\"eA==\"} x", 400, "invalid_json", "offset 16");
+	expect_error("{\"code\":\"eA==\"} x", 400, "invalid_json",
+		     "trailing data at byte offset 16");
+	expect_error("{\"code\":\"eA==\"}{}", 400, "invalid_json",
+		     "trailing data at byte offset 15");
+	expect_error("{\"code\":\"eA==\"", 400, "invalid_json", "end of input");
 	expect_error("{\"code\":\"eA==\",}", 400, "invalid_json", NULL);
 	expect_error("[1,2]", 400, "invalid_json", "object");
 	expect_error("\"code\"", 400, "invalid_json", "object");

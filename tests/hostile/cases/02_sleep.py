@@ -1,0 +1,7 @@
+# Hostile: sleeps far past any limit.
+import time
+
+
+def solve():
+    time.sleep(3600)
+    return 1

@@ -1,0 +1,722 @@
+#!/usr/bin/env python3
+"""Hostile-submission suite of ll-solution-runner (TAP on stdout).
+
+    run.py --url http://127.0.0.1:18085 [--rundir DIR] [--jobs 2] [--only RE]
+    run.py --bin BUILD/ll-solution-runner [--port 18200] [--workers 2]
+           [--conf conf/ll-solution-runner.conf] [--jobs 2] [--only RE]
+
+With --bin the suite starts a stack of its own (tests/integration/stack.sh:
+lighttpd, spawn-fcgi, multiwatch) with a random canary variable,
+LLSR_CANARY, in the environment of the workers, checks that the canary IS
+in every worker's /proc/PID/environ (so the canary case can fail), runs the
+cases, and stops the stack. With --url only it uses a running service and
+the canary case is a TAP SKIP (the service's run directory is checked only
+when --rundir names it).
+
+Cases are data: tests/hostile/cases/NN_name.py is the submitted solution,
+tests/hostile/cases.json lists, in order, for each case:
+
+  file            the solution file in cases/
+  tests           the tests source; {{PORT}} is replaced by the service's
+                  port, {{CANARY}} / {{CANARY_REV}} by the canary's value
+                  (reversed), so that the value itself never appears in an
+                  assert's source (and so never in the response's test names)
+  options         request fields sent as is (timeout_ms, memory_mb, ...)
+  expect          the verdict:
+    http            HTTP status (default 200)
+    status          run status, or a list of accepted ones
+    tests           list, one matcher per test (the lengths must agree):
+                    {"status": s or [s...], "message_any": [substrings]}
+                    (message_any: case-insensitive, in message or traceback)
+    tests_status_any  list of accepted-status lists, checked for the tests
+                    the response holds (a run the service killed may have
+                    none)
+    error_type      error.type of a run that ended without tests
+    stdout_contains / stderr_contains  [substrings]
+    body_not_contains  [substrings] of the raw response body (placeholders
+                    as in tests)
+    max_duration_ms   upper bound of the response's duration_ms
+  serial          run alone (cases that form a sequence: 09/10, 20/21)
+  requires        "canary": needs --bin
+  host_absent     host paths that must not exist after the case
+  host_unchanged  extra host paths whose state must not change
+
+Each case gives two TAP lines. "verdict": the response matches `expect`,
+and it came within timeout_ms + 1.5 s grace + 20 s. "aftermath": after the
+response (cases run `--jobs` at a time; the checks run when the whole wave
+is done, so a failure names the wave):
+  (a) no container of this stack is left: the Docker API on
+      /var/run/docker.sock, label `ll-solution-runner`, owner label
+      host:PID:start with PID one of this stack's workers (other stacks may
+      share the engine), polled for up to 20 s (removal follows the
+      response);
+  (b) host files untouched: sha256/mode/owner/mtime/inode of /etc/passwd,
+      /etc/shadow, /etc/group, /etc/hostname, /etc/hosts, /etc/resolv.conf,
+      the Docker socket, the service's run directory (every file but the
+      logs' contents), a canary directory the suite creates in the host's
+      /tmp (/tmp/llsr-hostile-canary, which the cases also attack inside
+      their own /tmp); no file named *LLSRHOSTILE* and no file of the
+      sandbox uid (10001) newer than the wave under /tmp, /var/tmp,
+      /dev/shm, /dev/mqueue, /etc, /root, /run, /usr/local, /home; the
+      case's host_absent paths; no host process with LLSRHOSTILE in its
+      command line (the daemon case marks its argv so);
+  (c) the workers still serve: --jobs trivial requests at once all pass,
+      and (with --bin) the worker processes are the same as before the wave
+      (a worker that died and was restarted by multiwatch is a failure).
+
+Progress goes to stderr. Exit 1 when any test failed. Python 3 stdlib only.
+The suite only ever talks to 127.0.0.1 and the local Docker socket.
+"""
+
+import argparse
+import base64
+import concurrent.futures
+import hashlib
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+CASES_DIR = os.path.join(HERE, "cases")
+MANIFEST = os.path.join(HERE, "cases.json")
+STACK = os.path.join(TOP, "tests", "integration", "stack.sh")
+DEFAULT_CONF = os.path.join(TOP, "conf", "ll-solution-runner.conf")
+DOCKER_SOCK = "/var/run/docker.sock"
+LABEL = "ll-solution-runner"
+MARK = "LLSRHOSTILE"
+SANDBOX_UID = 10001
+GRACE_S = 1.5          # RUNNER_GRACE_MS of the service
+SLACK_S = 20.0         # container create/start/remove on a busy engine
+LEAK_WAIT_S = 20.0
+HOST_CANARY_DIR = "/tmp/llsr-hostile-canary"
+SENTINEL_FILES = ["/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow",
+                  "/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/etc/ld.so.preload",
+                  DOCKER_SOCK, "/run/docker.sock"]
+# (root, depth) scanned for marker names and for files of the sandbox uid.
+SCAN_ROOTS = [("/tmp", 2), ("/var/tmp", 2), ("/dev/shm", 2), ("/dev/mqueue", 1),
+              ("/etc", 2), ("/root", 1), ("/run", 1), ("/usr/local", 2), ("/home", 2),
+              ("/", 1)]
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------
+# TAP
+
+class Tap(object):
+    def __init__(self, plan):
+        self.n = 0
+        self.failed = 0
+        print("1..%d" % plan, flush=True)
+
+    def result(self, ok, name, diag=(), skip=None):
+        self.n += 1
+        if skip is not None:
+            print("ok %d - %s # SKIP %s" % (self.n, name, skip), flush=True)
+            return
+        if not ok:
+            self.failed += 1
+        print("%s %d - %s" % ("ok" if ok else "not ok", self.n, name))
+        for d in diag:
+            for line in str(d).splitlines()[:40]:
+                print("# " + line)
+        sys.stdout.flush()
+
+
+# --------------------------------------------------------------------------
+# HTTP to the service (loopback only)
+
+class Service(object):
+    def __init__(self, url):
+        u = urllib.parse.urlsplit(url)
+        if u.scheme != "http" or u.hostname not in ("127.0.0.1", "localhost", "::1"):
+            raise SystemExit("run.py: only an http:// loopback URL is accepted: %r" % url)
+        self.host = u.hostname
+        self.port = u.port or 80
+        self.prefix = u.path.rstrip("/")
+
+    def request(self, method, path, body=None, timeout=120.0):
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        t0 = time.monotonic()
+        try:
+            headers = {}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            conn.request(method, self.prefix + path, body=body, headers=headers)
+            r = conn.getresponse()
+            data = r.read()
+            return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data, \
+                time.monotonic() - t0
+        finally:
+            conn.close()
+
+    def run_code(self, code, tests, options, timeout):
+        obj = {"code": base64.b64encode(code).decode("ascii"),
+               "tests": base64.b64encode(tests.encode("utf-8")).decode("ascii")}
+        obj.update(options)
+        return self.request("POST", "/run_code", json.dumps(obj).encode("utf-8"), timeout)
+
+    def health_pids(self, tries=12):
+        pids = set()
+        for _ in range(tries):
+            try:
+                st, _, data, _ = self.request("GET", "/health", timeout=10)
+                if st == 200:
+                    pids.add(int(json.loads(data)["pid"]))
+            except Exception:
+                pass
+        return pids
+
+
+# --------------------------------------------------------------------------
+# Docker Engine API (read-only: lists containers)
+
+class _UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path, timeout=10.0):
+        http.client.HTTPConnection.__init__(self, "localhost", timeout=timeout)
+        self.unix_path = path
+
+    def connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(self.timeout)
+        s.connect(self.unix_path)
+        self.sock = s
+
+
+def docker_get(path):
+    conn = _UnixHTTPConnection(DOCKER_SOCK)
+    try:
+        conn.request("GET", path)
+        r = conn.getresponse()
+        data = r.read()
+        if r.status != 200:
+            raise RuntimeError("docker GET %s: HTTP %d %r" % (path, r.status, data[:200]))
+        return json.loads(data.decode("utf-8"))
+    finally:
+        conn.close()
+
+
+def owner_pid(owner):
+    parts = (owner or "").split(":")
+    try:
+        return int(parts[-2])
+    except (IndexError, ValueError):
+        return None
+
+
+def our_containers(pids):
+    """Containers of this service (label) whose owner pid is one of pids."""
+    q = urllib.parse.quote(json.dumps({"label": [LABEL]}))
+    out = []
+    for c in docker_get("/containers/json?all=1&filters=" + q):
+        labels = c.get("Labels") or {}
+        if owner_pid(labels.get(LABEL + ".owner")) in pids:
+            out.append("%s %s %s owner=%s" % (c.get("Id", "")[:12], ",".join(c.get("Names") or []),
+                                              c.get("State"), labels.get(LABEL + ".owner")))
+    return out
+
+
+def wait_no_containers(pids, bound=LEAK_WAIT_S):
+    end = time.monotonic() + bound
+    while True:
+        try:
+            left = our_containers(pids)
+        except Exception as e:
+            left = ["docker API error: %s" % e]
+        if not left or time.monotonic() > end:
+            return left
+        time.sleep(0.25)
+
+
+# --------------------------------------------------------------------------
+# Host state
+
+def _sha256(path):
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            while True:
+                b = f.read(1 << 20)
+                if not b:
+                    break
+                h.update(b)
+        return h.hexdigest()
+    except OSError as e:
+        return "unreadable:%s" % e.errno
+
+
+def fstate(path, content=True):
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        return ("error", e.errno)
+    t = stat.S_IFMT(st.st_mode)
+    rec = [t, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, st.st_ino]
+    if stat.S_ISREG(st.st_mode) and content:
+        rec += [st.st_size, st.st_mtime_ns, _sha256(path)]
+    elif stat.S_ISLNK(st.st_mode):
+        rec.append(os.readlink(path))
+    return tuple(rec)
+
+
+class HostState(object):
+    def __init__(self, rundir, extra=()):
+        self.rundir = rundir
+        self.extra = list(extra)
+
+    def snapshot(self):
+        snap = {}
+        for p in SENTINEL_FILES + self.extra:
+            snap[p] = fstate(p)
+        for root in [HOST_CANARY_DIR] + ([self.rundir] if self.rundir else []):
+            for dirpath, dirs, files in os.walk(root):
+                dirs.sort()
+                in_log = os.path.basename(dirpath) == "log" and self.rundir and \
+                    os.path.dirname(dirpath) == self.rundir
+                snap[dirpath] = fstate(dirpath, content=False)[:4] \
+                    if fstate(dirpath) else None
+                for n in sorted(files):
+                    p = os.path.join(dirpath, n)
+                    # Logs grow; pid files may be rewritten by the stack:
+                    # only their presence and type/owner count.
+                    light = in_log or n.endswith((".pid", ".pid.keep"))
+                    st = fstate(p, content=not light)
+                    snap[p] = st[:4] if (light and st) else st
+        return snap
+
+    @staticmethod
+    def diff(before, after):
+        out = []
+        for k in sorted(set(before) | set(after)):
+            if before.get(k) != after.get(k):
+                out.append("%s: %r -> %r" % (k, before.get(k), after.get(k)))
+        return out
+
+
+def scan_markers(since):
+    """Host files named *LLSRHOSTILE*, or owned by the sandbox uid and
+    modified since `since`, under SCAN_ROOTS."""
+    found = []
+    budget = [200000]
+
+    def walk(path, depth):
+        try:
+            it = os.scandir(path)
+        except OSError:
+            return
+        with it:
+            for e in it:
+                budget[0] -= 1
+                if budget[0] < 0:
+                    return
+                try:
+                    st = e.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                full = e.path
+                if MARK in e.name:
+                    found.append("marker: %r" % full)
+                elif st.st_uid == SANDBOX_UID and st.st_mtime >= since:
+                    found.append("sandbox-uid file: %r" % full)
+                if depth > 1 and e.is_dir(follow_symlinks=False) and \
+                        not full.startswith(("/proc", "/sys")):
+                    walk(full, depth - 1)
+
+    for root, depth in SCAN_ROOTS:
+        if root == "/":
+            try:
+                found += ["marker: %r" % os.path.join("/", n) for n in os.listdir("/") if MARK in n]
+            except OSError:
+                pass
+            continue
+        walk(root, depth)
+    return sorted(set(found))
+
+
+def marked_processes():
+    me = os.getpid()
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == me:
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if MARK.encode() in cmd:
+            out.append("pid %s: %r" % (pid, cmd[:200]))
+    return out
+
+
+def children_of(ppid):
+    kids = set()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                s = f.read()
+            if int(s.rsplit(")", 1)[1].split()[1]) == ppid:
+                kids.add(int(pid))
+        except (OSError, ValueError, IndexError):
+            pass
+    return kids
+
+
+# --------------------------------------------------------------------------
+# The stack of our own (--bin)
+
+class OwnStack(object):
+    def __init__(self, binary, conf, port, workers, canary):
+        self.run = tempfile.mkdtemp(prefix="llsr-hostile.")
+        os.chmod(self.run, 0o755)
+        self.port = port
+        env = dict(os.environ)
+        env["LLSR_CANARY"] = canary
+        log("starting a stack in %s on port %d (%d workers)" % (self.run, port, workers))
+        self.started = False
+        p = subprocess.run([STACK, "start", binary, conf, self.run, str(port), str(workers)],
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if p.returncode != 0:
+            shutil.rmtree(self.run, ignore_errors=True)
+            raise RuntimeError("stack.sh start failed:\n" + p.stdout.decode("utf-8", "replace"))
+        self.started = True
+        with open(os.path.join(self.run, "spawn.pid")) as f:
+            self.master = int(f.read().strip())
+
+    def workers(self):
+        # spawn-fcgi -n execs multiwatch, whose children are the workers.
+        return children_of(self.master)
+
+    def stop(self):
+        if self.started:
+            subprocess.run([STACK, "stop", self.run], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            self.started = False
+        shutil.rmtree(self.run, ignore_errors=True)
+
+    def log_tail(self, n=30):
+        out = []
+        d = os.path.join(self.run, "log")
+        try:
+            for name in sorted(os.listdir(d)):
+                with open(os.path.join(d, name), errors="replace") as f:
+                    out += ["%s: %s" % (name, l) for l in f.read().splitlines()[-n:]]
+        except OSError:
+            pass
+        return out
+
+
+def environ_of(pid):
+    try:
+        with open("/proc/%d/environ" % pid, "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+# --------------------------------------------------------------------------
+# Verdicts
+
+def _as_list(v):
+    return v if isinstance(v, list) else [v]
+
+
+def substitute(s, subst):
+    for k, v in subst.items():
+        s = s.replace("{{%s}}" % k, v)
+    return s
+
+
+def check_verdict(case, http_status, body, elapsed, subst):
+    exp = case["expect"]
+    opts = case.get("options", {})
+    problems = []
+    if http_status != exp.get("http", 200):
+        return ["HTTP %d, expected %d: %r" % (http_status, exp.get("http", 200), body[:400])]
+    try:
+        doc = json.loads(body.decode("utf-8"))
+    except Exception as e:
+        return ["the body is not JSON (%s): %r" % (e, body[:400])]
+    if not isinstance(doc, dict):
+        return ["the body is not an object: %r" % body[:400]]
+    status = doc.get("status")
+    want = _as_list(exp.get("status", "passed"))
+    if status not in want:
+        problems.append("status %r, expected %s" % (status, " or ".join(map(repr, want))))
+    if "passed" not in want and status == "passed":
+        problems.append("FALSE PASS")
+    tests = doc.get("tests") or []
+    if "tests" in exp:
+        if len(tests) != len(exp["tests"]):
+            problems.append("%d tests, expected %d: %s" % (
+                len(tests), len(exp["tests"]), [t.get("status") for t in tests]))
+        for i, (t, m) in enumerate(zip(tests, exp["tests"])):
+            if "status" in m and t.get("status") not in _as_list(m["status"]):
+                problems.append("tests[%d].status %r, expected %s" % (
+                    i, t.get("status"), _as_list(m["status"])))
+            if "message_any" in m:
+                text = ((t.get("message") or "") + "\n" + (t.get("traceback") or "")).lower()
+                if not any(s.lower() in text for s in m["message_any"]):
+                    problems.append("tests[%d] message %r lacks any of %r" % (
+                        i, (t.get("message") or "")[:300], m["message_any"]))
+    if "tests_status_any" in exp:
+        for i, t in enumerate(tests):
+            if i < len(exp["tests_status_any"]) and \
+                    t.get("status") not in exp["tests_status_any"][i]:
+                problems.append("tests[%d].status %r, expected one of %r" % (
+                    i, t.get("status"), exp["tests_status_any"][i]))
+    if "error_type" in exp:
+        et = (doc.get("error") or {}).get("type")
+        if et != exp["error_type"]:
+            problems.append("error.type %r, expected %r (error: %r)" % (
+                et, exp["error_type"], doc.get("error")))
+    for key in ("stdout", "stderr"):
+        for s in exp.get(key + "_contains", []):
+            if s not in (doc.get(key) or ""):
+                problems.append("%s lacks %r: %r" % (key, s, (doc.get(key) or "")[:300]))
+    for s in exp.get("body_not_contains", []):
+        s = substitute(s, subst)
+        if s and s.encode("utf-8") in body:
+            problems.append("the response contains %r" % (s[:12] + "..."))
+    dur = doc.get("duration_ms")
+    if "max_duration_ms" in exp and (not isinstance(dur, (int, float))
+                                     or dur > exp["max_duration_ms"]):
+        problems.append("duration_ms %r > %d" % (dur, exp["max_duration_ms"]))
+    bound = opts.get("timeout_ms", 10000) / 1000.0 + GRACE_S + SLACK_S
+    if elapsed > bound:
+        problems.append("the response took %.1fs (bound %.1fs)" % (elapsed, bound))
+    if problems:
+        brief = {k: doc.get(k) for k in ("status", "summary", "error", "exit_code",
+                                        "oom_killed", "duration_ms")}
+        brief["tests"] = [{k: t.get(k) for k in ("name", "status", "message")} for t in tests][:6]
+        for k in ("stdout", "stderr"):
+            brief[k] = (doc.get(k) or "")[:200]
+        problems.append("response: " + json.dumps(brief)[:2000])
+    return problems
+
+
+def trivial_requests(svc, n):
+    code = b"def f():\n    return 1\n"
+    tests = "assert f() == 1\n"
+
+    def one(_):
+        try:
+            st, hdr, body, _ = svc.run_code(code, tests, {"timeout_ms": 5000}, 60)
+            doc = json.loads(body.decode("utf-8"))
+            if st == 200 and doc.get("status") == "passed":
+                return None
+            return "trivial request: HTTP %d %r" % (st, body[:300])
+        except Exception as e:
+            return "trivial request: %s: %s" % (type(e).__name__, e)
+
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        return [r for r in pool.map(one, range(n)) if r]
+
+
+# --------------------------------------------------------------------------
+
+def load_cases(only):
+    with open(MANIFEST, encoding="utf-8") as f:
+        cases = json.load(f)
+    for c in cases:
+        c["name"] = os.path.splitext(c["file"])[0]
+        with open(os.path.join(CASES_DIR, c["file"]), "rb") as f:
+            c["code"] = f.read()
+    if only:
+        rx = re.compile(only)
+        cases = [c for c in cases if rx.search(c["name"])]
+    return cases
+
+
+def waves(cases, jobs):
+    out, cur = [], []
+    for c in cases:
+        if c.get("serial"):
+            if cur:
+                out.append(cur)
+                cur = []
+            out.append([c])
+            continue
+        cur.append(c)
+        if len(cur) >= jobs:
+            out.append(cur)
+            cur = []
+    if cur:
+        out.append(cur)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--url", help="a running service, e.g. http://127.0.0.1:18085")
+    ap.add_argument("--bin", help="start a stack of our own with this worker binary")
+    ap.add_argument("--conf", default=DEFAULT_CONF)
+    ap.add_argument("--port", type=int, default=18200)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--rundir", help="with --url: the service's run directory, to check")
+    ap.add_argument("--jobs", type=int, default=2, help="requests at a time (default 2)")
+    ap.add_argument("--only", help="regex on case names")
+    args = ap.parse_args()
+    if bool(args.url) == bool(args.bin):
+        ap.error("give exactly one of --url or --bin")
+    if args.bin and not os.access(args.bin, os.X_OK):
+        ap.error("not an executable: %s" % args.bin)
+
+    cases = load_cases(args.only)
+    tap = Tap(2 * len(cases) + 2)
+    t_start = time.monotonic()
+    stack = None
+    known_pids = set()
+    canary = "llsrcanary" + secrets.token_hex(16)
+    subst = {"CANARY": canary, "CANARY_REV": canary[::-1]}
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt("signal %d" % signum)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    # The host canary the cases attack (inside their own /tmp).
+    os.makedirs(HOST_CANARY_DIR, exist_ok=True)
+    with open(os.path.join(HOST_CANARY_DIR, "canary.txt"), "w") as f:
+        f.write("llsr hostile-suite host canary %s\n" % secrets.token_hex(8))
+    os.chmod(HOST_CANARY_DIR, 0o755)
+
+    try:
+        if args.bin:
+            stack = OwnStack(os.path.abspath(args.bin), os.path.abspath(args.conf),
+                             args.port, args.workers, canary)
+            svc = Service("http://127.0.0.1:%d" % args.port)
+            rundir = stack.run
+            # Wait until every worker answers, then prove the canary is there.
+            end = time.monotonic() + 20
+            while len(stack.workers()) < args.workers and time.monotonic() < end:
+                time.sleep(0.1)
+            wpids = stack.workers()
+            missing = [p for p in wpids
+                       if ("LLSR_CANARY=" + canary).encode() not in environ_of(p)]
+            tap.result(len(wpids) == args.workers and not missing,
+                       "stack started; the canary LLSR_CANARY is in every worker's "
+                       "environment (%d workers)" % len(wpids),
+                       ["workers %s, without the canary: %s" % (sorted(wpids), missing)])
+            get_pids = stack.workers
+        else:
+            svc = Service(args.url)
+            rundir = os.path.abspath(args.rundir) if args.rundir else None
+            tap.result(True, "canary in the workers' environment", skip="needs --bin")
+            get_pids = svc.health_pids
+        subst["PORT"] = str(svc.port)
+
+        known_pids |= set(get_pids())
+        if not known_pids:
+            log("warning: no worker pid found; the container check will see nothing")
+        extra = sorted({p for c in cases for p in c.get("host_unchanged", [])})
+        host = HostState(rundir, extra)
+
+        for wave in waves(cases, max(1, args.jobs)):
+            runnable = [c for c in wave if not (c.get("requires") == "canary" and not stack)]
+            skipped = [c for c in wave if c not in runnable]
+            for c in skipped:
+                tap.result(True, "%s: verdict" % c["name"], skip="needs --bin (canary)")
+                tap.result(True, "%s: aftermath" % c["name"], skip="needs --bin (canary)")
+            if not runnable:
+                continue
+            before = host.snapshot()
+            since = time.time() - 1.0
+            pids_before = set(get_pids())
+            known_pids |= pids_before
+            log("wave: %s" % ", ".join(c["name"] for c in runnable))
+
+            def run_one(c):
+                tests = substitute(c.get("tests", ""), subst)
+                timeout = c.get("options", {}).get("timeout_ms", 10000) / 1000.0 + 90
+                try:
+                    return svc.run_code(c["code"], tests, c.get("options", {}), timeout)
+                except Exception as e:
+                    return None, {}, ("%s: %s" % (type(e).__name__, e)).encode(), 0.0
+
+            with concurrent.futures.ThreadPoolExecutor(len(runnable)) as pool:
+                results = list(pool.map(run_one, runnable))
+
+            for c, (st, hdr, body, elapsed) in zip(runnable, results):
+                if st is None:
+                    probs = ["request failed: %s" % body.decode("utf-8", "replace")]
+                else:
+                    probs = check_verdict(c, st, body, elapsed, subst)
+                try:
+                    got = json.loads(body.decode("utf-8")).get("status")
+                except Exception:
+                    got = None
+                exp = "/".join(_as_list(c["expect"].get("status", "passed")))
+                tap.result(not probs, "%s: verdict %s (expected %s; %.1fs, worker %s)" % (
+                    c["name"], got, exp, elapsed, hdr.get("x-request-id", "?")), probs)
+
+            # Aftermath of the wave.
+            probs = []
+            now_pids = set(get_pids())
+            known_pids |= now_pids
+            left = wait_no_containers(known_pids)
+            if left:
+                probs.append("containers left after %.0fs: %s" % (LEAK_WAIT_S, left))
+            after = host.snapshot()
+            probs += ["host changed: " + d for d in HostState.diff(before, after)]
+            probs += ["host file: " + m for m in scan_markers(since)]
+            for c in runnable:
+                for p in c.get("host_absent", []):
+                    if os.path.lexists(p):
+                        probs.append("host path exists: %r" % p)
+            procs = marked_processes()
+            if procs:
+                probs.append("marked processes alive on the host: %s" % procs)
+            probs += trivial_requests(svc, max(1, args.jobs))
+            if stack:
+                pids_after = set(get_pids())
+                if pids_before and pids_after != pids_before:
+                    probs.append("the workers changed (one died?): %s -> %s" % (
+                        sorted(pids_before), sorted(pids_after)))
+                    probs += stack.log_tail(10)
+                known_pids |= pids_after
+            names = [c["name"] for c in runnable]
+            for c in runnable:
+                others = [n for n in names if n != c["name"]]
+                tap.result(not probs, "%s: aftermath (no container left, host untouched, "
+                           "worker serves)%s" % (c["name"], " [wave with %s]" % ", ".join(others)
+                                                 if others else ""), probs)
+
+        left = wait_no_containers(known_pids | set(get_pids()))
+        tap.result(not left, "at the end no container of this stack is left "
+                   "(%.0fs in all)" % (time.monotonic() - t_start), left)
+    except KeyboardInterrupt:
+        log("interrupted")
+        tap.failed += 1
+    finally:
+        if stack:
+            stack.stop()
+            try:
+                left = wait_no_containers(known_pids, bound=5)
+            except Exception:
+                left = []
+            if left:
+                log("after the stack stopped, containers of ours remain: %s" % left)
+    log("%d tests, %d failed, %.0fs" % (tap.n, tap.failed, time.monotonic() - t_start))
+    return 1 if tap.failed or tap.n == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
