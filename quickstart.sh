@@ -145,11 +145,24 @@ count_tap() {
 	fi
 }
 
-our_containers() {
+# Containers of ours whose worker is gone: once our stacks have stopped,
+# any such container is a leak. (Containers of live workers, e.g. a stack
+# started by `serve`, are not counted.)
+orphan_containers() {
 	curl -fsS --unix-socket "$DOCKER_SOCK" -G http://localhost/containers/json \
 		--data-urlencode 'all=1' \
 		--data-urlencode 'filters={"label":["ll-solution-runner"]}' |
-		python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+		python3 -c '
+import json, os, sys
+n = 0
+for c in json.load(sys.stdin):
+    owner = c["Labels"].get("ll-solution-runner.owner", "").split(":")
+    pid = owner[2] if len(owner) == 4 else ""
+    if not (pid.isdigit() and os.path.exists("/proc/" + pid)):
+        n += 1
+        print("# leaked: %s %s owner %s" % (c["Id"][:12], c["Status"], ":".join(owner)),
+              file=sys.stderr)
+print(n)'
 }
 
 run_tests() {
@@ -189,7 +202,7 @@ run_tests() {
 	count_tap "$run/lifecycle.tap"
 
 	# After the workers have stopped, every container they made is gone.
-	n=$(our_containers)
+	n=$(orphan_containers)
 	if [ "$n" -eq 0 ]; then
 		echo "ok - no container left behind"
 		PASSED=$((PASSED + 1))

@@ -196,8 +196,8 @@ check_token(const char *t, size_t len)
 
 	if (len < CONFIG_TOKEN_MIN || len > CONFIG_TOKEN_MAX)
 		return "a token must be 16 to 128 bytes long";
-	while (i < len && (is_alnum((unsigned char)t[i]) ||
-			   strchr("-._~+/", t[i])))
+	while (i < len &&
+	       (is_alnum((unsigned char)t[i]) || strchr("-._~+/", t[i])))
 		i++;
 	if (i == 0)
 		return "a token must not start with '='";
@@ -275,6 +275,7 @@ static const struct key keys[] = {
 	LONG(max_body_bytes, 1024, 268435456, "4194304"),
 	TOKENS(auth_tokens),
 	PATH(auth_token_file),
+	LONG(queue_per_worker, 0, 64, "1"),
 	LONG(pool_size, 0, 16, "1"),
 	LONG(pool_max_age_s, 1, 86400, "300"),
 	ENUM(log_target, log_target_names, "stderr"),
@@ -441,8 +442,7 @@ key_format(const struct key *k, const struct config *c, char *out,
 			return -1;
 		snprintf(out, outsize, "%s", k->names[v]);
 		return 0;
-	case T_TOKENS:
-		return -1;
+	case T_TOKENS: return -1;
 	}
 	return -1;
 }
@@ -586,8 +586,10 @@ load_token_file(struct config *c, struct ctx *x)
 		return;
 	}
 	if (fstat(fileno(f), &st) == 0 && (st.st_mode & (S_IROTH | S_IWOTH)))
-		problem(x, "auth_token_file: %s is open to others "
-			   "(chmod o-rwx)", c->auth_token_file);
+		problem(x,
+			"auth_token_file: %s is open to others "
+			"(chmod o-rwx)",
+			c->auth_token_file);
 	while (read_line(f, line, sizeof(line), &len, &nul) == 0) {
 		fx.line++;
 		s = trim(line);
@@ -602,8 +604,7 @@ load_token_file(struct config *c, struct ctx *x)
 			problem(&fx, "more than %d tokens in all",
 				CONFIG_TOKENS_MAX);
 		else
-			memcpy(c->auth_tokens[c->auth_ntokens++], s,
-			       strlen(s));
+			memcpy(c->auth_tokens[c->auth_ntokens++], s, strlen(s));
 	}
 	if (ferror(f))
 		problem(&fx, "read error: %s", strerror(errno));
@@ -723,7 +724,8 @@ config_dump(const struct config *c, FILE *out)
 	for (i = 0; i < NKEYS; i++) {
 		if (keys[i].type == T_TOKENS && c->auth_ntokens)
 			fprintf(out, "# %s = <%d token%s>\n", keys[i].name,
-				c->auth_ntokens, c->auth_ntokens == 1 ? "" : "s");
+				c->auth_ntokens,
+				c->auth_ntokens == 1 ? "" : "s");
 		else if (keys[i].type == T_TOKENS)
 			fprintf(out, "%s = \"\"\n", keys[i].name);
 		else if (key_format(&keys[i], c, val, sizeof(val)) < 0)

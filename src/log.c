@@ -12,7 +12,7 @@
 static const char *log_ident = "ll-solution-runner";
 static int log_syslog;
 static int log_level = LOG_LVL_INFO;
-static char log_reqid[64];
+static _Thread_local char log_reqid[64];	/* per thread: the overflow thread has none */
 
 void
 log_init(const char *ident, int use_syslog, int level)

@@ -8,22 +8,50 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
 #include <fcgiapp.h>
 
 #include "llsr/auth.h"
+#include "llsr/board.h"
 #include "llsr/clock.h"
 #include "llsr/log.h"
 #include "llsr/server.h"
 
 static volatile sig_atomic_t stopping;
-static volatile sig_atomic_t ticked;
 
-static void
-on_alarm(int sig)
-{
-	(void)sig;
-	ticked = 1;
-}
+/* A worker serves one request at a time. While it is busy, a second thread
+ * (the overflow thread) takes connections that no idle worker of the pool
+ * takes (the board says who is idle): it holds up to queue_per_worker of
+ * them for this worker, and answers any more with 503 and Retry-After at
+ * once, so that an overloaded pool refuses clearly instead of leaving
+ * clients hanging in the socket's backlog or to a web server's 500.
+ *
+ * Accepting is ours, not libfcgi's: both threads poll the (non-blocking)
+ * listening socket and accept, then hand the connection to FCGX_Accept_r
+ * through FCGX_Request.ipcFd, with keepConnection set so that the
+ * FCGX_Finish_r inside FCGX_Accept_r does not close it; libfcgi then reads
+ * the request from that descriptor as if it had accepted it. */
+#define QUEUE_MAX 64
+
+struct server {
+	struct service *svc;
+	const struct config *cfg;
+	struct board *board;
+	int lfd;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int busy;			/* the main thread has a request */
+	int quit;			/* the overflow thread must end */
+	int held[QUEUE_MAX];		/* accepted while busy, oldest first */
+	int nheld;
+	int efd;			/* wakes the main thread: one is held */
+};
 
 void
 server_stop(void)
@@ -149,7 +177,7 @@ route(struct service *svc, const struct config *cfg, FCGX_Request *req,
 	if (!(plen == 7 && strncmp(uri, "/health", 7) == 0) &&
 	    auth_check(cfg, param(req, "HTTP_AUTHORIZATION")) < 0) {
 		reply_error(rp, 401, "unauthorized",
-			    "a valid 'Authorization: Bearer <token>' is required");
+			    "'Authorization: Bearer <token>' is required");
 		return;
 	}
 	if (plen == 9 && strncmp(uri, "/run_code", 9) == 0) {
@@ -197,30 +225,199 @@ respond(FCGX_Request *req, struct reply *rp, const char *reqid)
 	FCGX_PutChar('\n', req->out);
 }
 
+/* Hands an accepted connection to libfcgi, which reads the request's
+ * parameters from it. 0, or -1 when it was no valid FastCGI request (the
+ * connection is closed then). */
+static int
+fcgi_take(FCGX_Request *req, int fd)
+{
+	req->keepConnection = 1;
+	req->ipcFd = fd;
+	if (FCGX_Accept_r(req) == 0)
+		return 0;
+	FCGX_Free(req, 1);
+	return -1;
+}
+
+/* Answers a connection with 503 overloaded at once. */
+static void
+reject(struct server *sv, int fd, const char *why)
+{
+	struct reply rp = { 0, NULL, "-", "-" };
+	FCGX_Request req;
+
+	if (FCGX_InitRequest(&req, sv->lfd, 0) != 0) {
+		close(fd);
+		return;
+	}
+	if (fcgi_take(&req, fd) == 0) {
+		reply_error(&rp, 503, "overloaded", why);
+		respond(&req, &rp, "-");
+		log_warn("%s %s %s 503 overloaded",
+			 param(&req, "REMOTE_ADDR"), param(&req, "REQUEST_METHOD"),
+			 param(&req, "REQUEST_URI"));
+		reply_release(&rp);
+		FCGX_Finish_r(&req);
+	}
+	FCGX_Free(&req, 1);
+}
+
+static void *
+overflow_main(void *arg)
+{
+	struct server *sv = arg;
+	struct pollfd p = { .fd = sv->lfd, .events = POLLIN };
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	for (;;) {
+		int fd, take;
+
+		pthread_mutex_lock(&sv->mu);
+		while (!sv->busy && !sv->quit)
+			pthread_cond_wait(&sv->cv, &sv->mu);
+		take = !sv->quit;
+		pthread_mutex_unlock(&sv->mu);
+		if (!take)
+			return NULL;
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		/* An idle worker takes it: back off a moment. */
+		if (board_idle_others(sv->board) > 0) {
+			poll(NULL, 0, 5);
+			continue;
+		}
+		fd = accept4(sv->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		pthread_mutex_lock(&sv->mu);
+		/* Held when there is room, or when the main thread became idle
+		 * meanwhile (it takes held connections first). */
+		take = sv->nheld < QUEUE_MAX &&
+		       (!sv->busy || sv->nheld < sv->cfg->queue_per_worker);
+		if (take)
+			sv->held[sv->nheld++] = fd;
+		pthread_mutex_unlock(&sv->mu);
+		if (take) {
+			uint64_t one = 1;
+
+			if (write(sv->efd, &one, sizeof(one)) < 0)
+				log_warn("eventfd: %s", strerror(errno));
+			log_info("worker busy: request queued");
+		} else {
+			reject(sv, fd, "every worker is busy and the queue is "
+				       "full; retry later");
+		}
+	}
+}
+
+/* The next connection: a held one first, else one accepted within wait_ms.
+ * -1 when there is none (timeout, a signal, lost a race). */
+static int
+next_connection(struct server *sv, int wait_ms)
+{
+	struct pollfd p[2] = { { .fd = sv->lfd, .events = POLLIN },
+			       { .fd = sv->efd, .events = POLLIN } };
+	uint64_t n;
+	int fd = -1;
+
+	if (read(sv->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&sv->mu);
+	if (sv->nheld > 0) {
+		fd = sv->held[0];
+		memmove(sv->held, sv->held + 1,
+			(size_t)(--sv->nheld) * sizeof(sv->held[0]));
+	}
+	pthread_mutex_unlock(&sv->mu);
+	if (fd >= 0)
+		return fd;
+	board_set(sv->board, BOARD_IDLE);
+	if (poll(p, 2, wait_ms) <= 0 || !(p[0].revents & POLLIN))
+		return -1;
+	return accept4(sv->lfd, NULL, NULL, SOCK_CLOEXEC);
+}
+
+static void
+set_busy(struct server *sv, int busy)
+{
+	if (busy)
+		board_set(sv->board, BOARD_BUSY);
+	pthread_mutex_lock(&sv->mu);
+	sv->busy = busy;
+	pthread_cond_signal(&sv->cv);
+	pthread_mutex_unlock(&sv->mu);
+}
+
+static void
+serve(struct server *sv, FCGX_Request *req, unsigned long seq)
+{
+	struct reply rp = { 0, NULL, "-", "-" };
+	char reqid[32], addr[64];
+	double t0 = clock_now_msf();
+
+	snprintf(reqid, sizeof(reqid), "%lx-%lu", (unsigned long)getpid(), seq);
+	snprintf(addr, sizeof(addr), "%s", param(req, "REMOTE_ADDR"));
+	log_set_request(reqid);
+	route(sv->svc, sv->cfg, req, &rp);
+	respond(req, &rp, reqid);
+	if (FCGX_GetError(req->out))
+		log_warn("client went away before the response was sent");
+	log_info("%s %s %s %d verdict=%s container=%s %.1fms",
+		 addr[0] ? addr : "-", param(req, "REQUEST_METHOD"),
+		 param(req, "REQUEST_URI"), rp.status, rp.verdict, rp.container,
+		 clock_now_msf() - t0);
+	reply_release(&rp);
+	FCGX_Finish_r(req);
+	/* Off the client's clock from here on. */
+	service_after(sv->svc);
+	log_set_request(NULL);
+}
+
 int
 server_run(struct service *svc, const struct config *cfg)
 {
+	struct server sv;
 	FCGX_Request req;
-	struct sigaction sa;
+	pthread_t overflow;
 	sigset_t held;
 	unsigned long seq = 0;
-	int n, rc = 0;
+	int64_t next_tick;
+	int fl, i;
 
-	if (FCGX_Init() != 0) {
-		log_error("FCGX_Init failed");
+	memset(&sv, 0, sizeof(sv));
+	sv.svc = svc;
+	sv.cfg = cfg;
+	sv.lfd = 0;
+	pthread_mutex_init(&sv.mu, NULL);
+	pthread_cond_init(&sv.cv, NULL);
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, sv.lfd, 0) != 0) {
+		log_error("libfcgi initialisation failed");
 		return -1;
 	}
-	if (FCGX_InitRequest(&req, 0, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
-		log_error("FCGX_InitRequest failed");
+	/* Several workers poll one listening socket: the loser of a race
+	 * must get EAGAIN, not block. */
+	fl = fcntl(sv.lfd, F_GETFL);
+	if (fl < 0 || fcntl(sv.lfd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		log_error("fd 0 is not the listening socket (start me with "
+			  "spawn-fcgi): %s", strerror(errno));
 		return -1;
 	}
-	/* A periodic alarm interrupts the accept (no SA_RESTART) so that idle
-	 * upkeep runs between requests. */
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_alarm;
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(service_tick_interval(svc));
+	sv.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (sv.efd < 0) {
+		log_error("eventfd: %s", strerror(errno));
+		return -1;
+	}
+	sv.board = board_open(sv.lfd);
+	if (!sv.board)
+		log_warn("no shared board (%s): overload detection is per "
+			 "worker", strerror(errno));
+	if (pthread_create(&overflow, NULL, overflow_main, &sv) != 0) {
+		log_error("cannot start the overflow thread");
+		board_close(sv.board);
+		return -1;
+	}
 	/* Signals are held while a request is in hand: libfcgi does not retry
 	 * reads and writes on EINTR, and the request must be finished. */
 	sigemptyset(&held);
@@ -228,51 +425,41 @@ server_run(struct service *svc, const struct config *cfg)
 	sigaddset(&held, SIGINT);
 	sigaddset(&held, SIGQUIT);
 	sigaddset(&held, SIGHUP);
-	sigaddset(&held, SIGALRM);
+	next_tick = clock_now_ms() + 1000LL * service_tick_interval(svc);
 	while (!stopping) {
-		struct reply rp = { 0, NULL, "-", "-" };
-		char reqid[32], addr[64];
-		double t0;
+		int64_t now;
+		int fd;
 
+		/* A signal held during the last request is delivered here. */
 		sigprocmask(SIG_UNBLOCK, &held, NULL);
 		if (stopping)
 			break;
-		if (ticked) {
-			ticked = 0;
-			sigprocmask(SIG_BLOCK, &held, NULL);
+		now = clock_now_ms();
+		if (now >= next_tick) {
 			service_tick(svc);
-			alarm(service_tick_interval(svc));
+			next_tick = clock_now_ms() +
+				    1000LL * service_tick_interval(svc);
 			continue;
 		}
-		n = FCGX_Accept_r(&req);
+		fd = next_connection(&sv, (int)(next_tick - now));
 		sigprocmask(SIG_BLOCK, &held, NULL);
-		if (n < 0) {
-			if (stopping || errno == EINTR)
-				continue;
-			log_error("accept failed: %s", strerror(errno));
-			rc = -1;
-			break;
-		}
-		t0 = clock_now_msf();
-		snprintf(reqid, sizeof(reqid), "%lx-%lu", (unsigned long)getpid(),
-			 ++seq);
-		snprintf(addr, sizeof(addr), "%s", param(&req, "REMOTE_ADDR"));
-		log_set_request(reqid);
-		route(svc, cfg, &req, &rp);
-		respond(&req, &rp, reqid);
-		if (FCGX_GetError(req.out))
-			log_warn("client went away before the response was sent");
-		log_info("%s %s %s %d verdict=%s container=%s %.1fms",
-			 addr[0] ? addr : "-", param(&req, "REQUEST_METHOD"),
-			 param(&req, "REQUEST_URI"), rp.status, rp.verdict,
-			 rp.container, clock_now_msf() - t0);
-		reply_release(&rp);
-		FCGX_Finish_r(&req);
-		/* Off the client's clock from here on. */
-		service_after(svc);
-		log_set_request(NULL);
+		if (fd < 0)
+			continue;
+		set_busy(&sv, 1);
+		if (fcgi_take(&req, fd) == 0)
+			serve(&sv, &req, ++seq);
+		set_busy(&sv, 0);
 	}
-	alarm(0);
+	pthread_mutex_lock(&sv.mu);
+	sv.quit = 1;
+	pthread_cond_signal(&sv.cv);
+	pthread_mutex_unlock(&sv.mu);
+	pthread_join(overflow, NULL);
+	/* Connections held for us are answered, not dropped. */
+	for (i = 0; i < sv.nheld; i++)
+		reject(&sv, sv.held[i], "the worker is shutting down; retry");
+	board_close(sv.board);
+	close(sv.efd);
 	FCGX_Free(&req, 1);
-	return rc;
+	return 0;
 }

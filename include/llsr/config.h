@@ -43,6 +43,7 @@ struct config {
 
 	/* HTTP */
 	long max_body_bytes;
+	long queue_per_worker;		/* requests a busy worker holds */
 
 	/* Authentication. The tokens of key auth_tokens and then those read
 	 * from auth_token_file at load time, held in the struct itself (no

@@ -36,13 +36,19 @@ tests/hostile/cases.json lists, in order, for each case:
     body_not_contains  [substrings] of the raw response body (placeholders
                     as in tests)
     max_duration_ms   upper bound of the response's duration_ms
+    max_elapsed_s   upper bound of the whole request's wall clock (the
+                    worker is busy that long): for the cases a limit stops,
+                    timeout_ms + 1.5 s grace + 5 s for the container's
+                    start and kill; otherwise timeout_ms + 1.5 s + 20 s
   serial          run alone (cases that form a sequence: 09/10, 20/21)
+  repeat          send it this many times (each verdict must match): for
+                  attacks whose effect is intermittent
   requires        "canary": needs --bin
   host_absent     host paths that must not exist after the case
   host_unchanged  extra host paths whose state must not change
 
 Each case gives two TAP lines. "verdict": the response matches `expect`,
-and it came within timeout_ms + 1.5 s grace + 20 s. "aftermath": after the
+and it came in time (max_elapsed_s). "aftermath": after the
 response (cases run `--jobs` at a time; the checks run when the whole wave
 is done, so a failure names the wave):
   (a) no container of this stack is left: the Docker API on
@@ -500,7 +506,8 @@ def check_verdict(case, http_status, body, elapsed, subst):
     if "max_duration_ms" in exp and (not isinstance(dur, (int, float))
                                      or dur > exp["max_duration_ms"]):
         problems.append("duration_ms %r > %d" % (dur, exp["max_duration_ms"]))
-    bound = opts.get("timeout_ms", 10000) / 1000.0 + GRACE_S + SLACK_S
+    bound = exp.get("max_elapsed_s",
+                    opts.get("timeout_ms", 10000) / 1000.0 + GRACE_S + SLACK_S)
     if elapsed > bound:
         problems.append("the response took %.1fs (bound %.1fs)" % (elapsed, bound))
     if problems:
@@ -644,28 +651,40 @@ def main():
             log("wave: %s" % ", ".join(c["name"] for c in runnable))
 
             def run_one(c):
+                """Sends the case (`repeat` times, stopping at the first
+                bad verdict); returns (problems, status, seconds, worker)."""
                 tests = substitute(c.get("tests", ""), subst)
                 timeout = c.get("options", {}).get("timeout_ms", 10000) / 1000.0 + 90
-                try:
-                    return svc.run_code(c["code"], tests, c.get("options", {}), timeout)
-                except Exception as e:
-                    return None, {}, ("%s: %s" % (type(e).__name__, e)).encode(), 0.0
+                n = int(c.get("repeat", 1))
+                got, times, worker = None, [], "?"
+                for k in range(n):
+                    try:
+                        st, hdr, body, elapsed = svc.run_code(c["code"], tests,
+                                                              c.get("options", {}), timeout)
+                    except Exception as e:
+                        return ["request failed: %s: %s" % (type(e).__name__, e)], None, \
+                            times, worker
+                    times.append(elapsed)
+                    worker = hdr.get("x-request-id", "?")
+                    try:
+                        got = json.loads(body.decode("utf-8")).get("status")
+                    except Exception:
+                        got = None
+                    probs = check_verdict(c, st, body, elapsed, subst)
+                    if probs:
+                        if n > 1:
+                            probs.insert(0, "attempt %d of %d:" % (k + 1, n))
+                        return probs, got, times, worker
+                return [], got, times, worker
 
             with concurrent.futures.ThreadPoolExecutor(len(runnable)) as pool:
                 results = list(pool.map(run_one, runnable))
 
-            for c, (st, hdr, body, elapsed) in zip(runnable, results):
-                if st is None:
-                    probs = ["request failed: %s" % body.decode("utf-8", "replace")]
-                else:
-                    probs = check_verdict(c, st, body, elapsed, subst)
-                try:
-                    got = json.loads(body.decode("utf-8")).get("status")
-                except Exception:
-                    got = None
+            for c, (probs, got, times, worker) in zip(runnable, results):
                 exp = "/".join(_as_list(c["expect"].get("status", "passed")))
-                tap.result(not probs, "%s: verdict %s (expected %s; %.1fs, worker %s)" % (
-                    c["name"], got, exp, elapsed, hdr.get("x-request-id", "?")), probs)
+                took = "/".join("%.1f" % t for t in times) or "-"
+                tap.result(not probs, "%s: verdict %s (expected %s; %ss, worker %s)" % (
+                    c["name"], got, exp, took, worker), probs)
 
             # Aftermath of the wave.
             probs = []

@@ -233,11 +233,13 @@ def owner_pid(owner):
         return None
 
 
-def leaked_containers(pids, grace=20.0, poll=0.5, sock=DOCKER_SOCKET):
+def leaked_containers(pids, grace=20.0, poll=0.5, sock=DOCKER_SOCKET, warm=0):
     """Waits up to `grace` seconds for the containers owned by the worker
     pids to disappear (the service removes a run's container after the
-    response). Also counts any labelled container more than `grace` seconds
-    past its own deadline label, whoever created it.
+    response), but for `warm` running containers per worker: its warm pool
+    (pool_size), which waits for the next request by design. Also counts
+    any labelled container more than `grace` seconds past its own deadline
+    label, whoever created it.
 
     Returns the list of leaked containers (empty when all is clean).
     """
@@ -245,8 +247,13 @@ def leaked_containers(pids, grace=20.0, poll=0.5, sock=DOCKER_SOCKET):
     while True:
         now = time.time()
         bad = []
+        running = {}
         for c in labelled_containers(sock=sock):
-            mine = owner_pid(c["owner"]) in pids
+            pid = owner_pid(c["owner"])
+            mine = pid in pids
+            if mine and c["status"].startswith("Up") and running.get(pid, 0) < warm:
+                running[pid] = running.get(pid, 0) + 1
+                mine = False
             stale = c["deadline"] is not None and now > c["deadline"] + grace
             if mine or stale:
                 bad.append(c)

@@ -452,6 +452,7 @@ def main():
         for i, f in futs:
             results[i] = f.result()
             lc.log("# done %d/%d" % (len(results), len(tap)))
+    pool_size = 0
     for i, item in enumerate(tap):
         name, kind, _ = item
         if kind == "health_after":
@@ -459,9 +460,11 @@ def main():
             errs = [] if r.status == 200 and isinstance(r.json, dict) and \
                 r.json.get("status") == "ok" else [r.short()]
             pids |= svc.worker_pids()
+            if r.status == 200 and isinstance(r.json, dict):
+                pool_size = int(r.json.get("pool_size") or 0)
         elif kind == "leaks":
             try:
-                left = lc.leaked_containers(pids, grace=20.0)
+                left = lc.leaked_containers(pids, grace=20.0, warm=pool_size)
             except Exception as ex:
                 left = None
                 errs = ["docker API: %s: %s" % (type(ex).__name__, ex)]

@@ -333,6 +333,41 @@ def test_warm_pool(binary, port):
         "warm pool: stopping the worker removes its warm container", our_containers(pid))
 
 
+def test_overload(binary, port):
+    """One worker, a queue of one: of five simultaneous slow requests, one
+    runs, one waits its turn, three get 503 overloaded with Retry-After at
+    once (long before the first run ends)."""
+    st = Stack(binary, port, ["pool_size = 0", "queue_per_worker = 1"], workers=1)
+    try:
+        import threading
+        results = []
+        lock = threading.Lock()
+
+        def one():
+            t0 = time.monotonic()
+            code, hdr, doc = st.run_code("import time\ntime.sleep(2)\n", timeout_ms=5000)
+            with lock:
+                results.append((code, hdr.get("Retry-After"), doc, time.monotonic() - t0))
+
+        ts = [threading.Thread(target=one) for _ in range(5)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(60)
+        ok = [r for r in results if r[0] == 200]
+        busy = [r for r in results if r[0] == 503]
+        tap(len(ok) == 2 and all(r[2].get("status") == "passed" for r in ok),
+            "overload: the worker runs one request and queues one", results)
+        tap(len(busy) == 3 and all(r[1] == "1" and r[2].get("error", {}).get("code") == "overloaded"
+                                   and r[3] < 1.5 for r in busy),
+            "overload: the rest get 503 overloaded with Retry-After at once", results)
+        code, _, doc = st.run_code("print(4)")
+        tap(code == 200 and doc.get("stdout") == "4\n", "overload: afterwards the worker serves",
+            (code, doc))
+    finally:
+        st.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -341,7 +376,7 @@ def main():
     binary = os.path.abspath(a.bin)
     tests = [test_unreachable_engine, test_missing_image, test_fake_engine,
              test_sigterm_finishes_request, test_client_goes_away,
-             test_sigkill_sweeper, test_warm_pool]
+             test_sigkill_sweeper, test_warm_pool, test_overload]
     for i, t in enumerate(tests):
         try:
             t(binary, a.port + i)

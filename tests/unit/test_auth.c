@@ -70,8 +70,8 @@ static const struct {
 } headers[] = {
 	{"Bearer " TOK_A, 0},
 	{"Bearer " TOK_B, -1}, /* last byte differs */
-	{"Bearer " TOK_C, 0},	/* the second token */
-	{"bearer " TOK_A, 0},	/* the scheme is case-insensitive */
+	{"Bearer " TOK_C, 0},  /* the second token */
+	{"bearer " TOK_A, 0},  /* the scheme is case-insensitive */
 	{"BEARER   " TOK_A "  ", 0},
 	{NULL, -1},
 	{"", -1},
@@ -80,9 +80,9 @@ static const struct {
 	{"Bearer  ", -1},
 	{"Basic " TOK_A, -1},
 	{TOK_A, -1},
-	{"Bearer abcdefghijklmnop012", -1},	/* a prefix */
-	{"Bearer " TOK_A "4", -1},		/* longer */
-	{"Bearer " TOK_A " " TOK_C, -1},	/* two */
+	{"Bearer abcdefghijklmnop012", -1}, /* a prefix */
+	{"Bearer " TOK_A "4", -1},	    /* longer */
+	{"Bearer " TOK_A " " TOK_C, -1},    /* two */
 	{"Bearer abcdefghijklmnop0123\t", 0},
 	{"Bearer ABCDEFGHIJKLMNOP0123", -1}, /* tokens are case-sensitive */
 	{"Bearer " TOK_A TOK_A TOK_A TOK_A TOK_A TOK_A TOK_A, -1}, /* 140 */
@@ -97,8 +97,8 @@ START_TEST(test_check)
 	ck_assert_int_eq(auth_enabled(&c), 1);
 	ck_assert_int_eq(c.auth_ntokens, 2);
 	ck_assert_msg(auth_check(&c, headers[_i].header) == headers[_i].want,
-		      "'%s': wanted %d", headers[_i].header ? headers[_i].header
-							: "(null)",
+		      "'%s': wanted %d",
+		      headers[_i].header ? headers[_i].header : "(null)",
 		      headers[_i].want);
 }
 END_TEST
@@ -159,8 +159,8 @@ START_TEST(test_too_many)
 
 	n += (size_t)snprintf(text, sizeof(text), "auth_tokens = ");
 	for (i = 0; i <= CONFIG_TOKENS_MAX; i++)
-		n += (size_t)snprintf(text + n, sizeof(text) - n,
-				      "tok%013d ", i);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "tok%013d ",
+				      i);
 	snprintf(text + n, sizeof(text) - n, "\n");
 	ck_assert_int_eq(load(&c, text), 1);
 	ck_assert_msg(strstr(errs_buf, "more than 32 tokens"), "%s", errs_buf);
@@ -172,8 +172,8 @@ START_TEST(test_token_file)
 	char tokpath[64], text[256];
 	struct config c;
 
-	write_file(tokpath,
-		   "# tokens\n\n  " TOK_C "  \n" TOK_B "\n# end\n", 0640);
+	write_file(tokpath, "# tokens\n\n  " TOK_C "  \n" TOK_B "\n# end\n",
+		   0640);
 	snprintf(text, sizeof(text),
 		 "auth_tokens = " TOK_A "\nauth_token_file = %s\n", tokpath);
 	ck_assert_msg(load(&c, text) == 0, "%s", errs_buf);

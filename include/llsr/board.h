@@ -1,0 +1,28 @@
+#ifndef LLSR_BOARD_H
+#define LLSR_BOARD_H
+/* The board: a small shared-memory table in which every worker of one pool
+ * (all workers accepting on the same FastCGI socket) posts whether it is
+ * idle or busy, so that a busy worker takes a new connection only when no
+ * worker is idle. Lock-free: one slot per worker, C11 atomics. */
+
+#include <stddef.h>
+
+enum board_state { BOARD_IDLE = 1, BOARD_BUSY = 2 };
+
+struct board;
+
+/* Opens (creating it if need be) the board of the pool listening on
+ * listen_fd and claims a slot for this process. NULL on failure (errno
+ * set): the caller then works without a board, as if alone. */
+struct board *board_open(int listen_fd);
+
+/* Posts this process's state. b can be NULL. */
+void board_set(struct board *b, enum board_state state);
+
+/* The number of live workers posted idle, this process excluded. */
+int board_idle_others(struct board *b);
+
+/* Releases the slot and unmaps; b can be NULL. */
+void board_close(struct board *b);
+
+#endif
