@@ -23,7 +23,7 @@ WORKER_USER=ll-solution-runner
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
 libjson-c-dev libcurl4-openssl-dev libfcgi-dev check
-spawn-fcgi multiwatch lighttpd docker.io debootstrap
+spawn-fcgi multiwatch lighttpd apache2 docker.io debootstrap
 curl ca-certificates python3"
 
 say() { printf '==> %s\n' "$*"; }
@@ -195,11 +195,34 @@ run_tests() {
 	tests/integration/stack.sh stop "$run"
 	count_tap "$tap"
 
-	say "integration tests with stacks of their own (faults, SIGTERM)"
+	say "integration tests through Apache (mod_proxy_fcgi)"
+	LLSR_WEB=apache tests/integration/stack.sh start "$sanbuild/ll-solution-runner" \
+		conf/ll-solution-runner.conf "$run" 18081 2
+	python3 tests/integration/run.py --url http://127.0.0.1:18081 \
+		>"$run/integration-apache.tap" 2>&1 || true
+	cat "$run/integration-apache.tap"
+	tests/integration/stack.sh stop "$run"
+	count_tap "$run/integration-apache.tap"
+	python3 tests/integration/compare_verdicts.py "$tap" "$run/integration-apache.tap" \
+		>"$run/compare.tap" 2>&1 || true
+	cat "$run/compare.tap"
+	count_tap "$run/compare.tap"
+
+	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, pool)"
 	python3 tests/integration/test_lifecycle.py --bin "$sanbuild/ll-solution-runner" \
 		>"$run/lifecycle.tap" 2>&1 || true
-	cat "$run/lifecycle.tap"
-	count_tap "$run/lifecycle.tap"
+	python3 tests/integration/test_cli.py --bin "$sanbuild/ll-solution-runner" \
+		>"$run/cli.tap" 2>&1 || true
+	python3 tests/integration/test_auth.py --bin "$sanbuild/ll-solution-runner" \
+		--port 18410 >"$run/auth.tap" 2>&1 || true
+	python3 tests/integration/test_pool.py --bin "$sanbuild/ll-solution-runner" \
+		--port 18420 >"$run/pool.tap" 2>&1 || true
+	python3 tests/integration/test_pool.py --bin "$sanbuild/ll-solution-runner" \
+		--port 18422 --web apache >"$run/pool-apache.tap" 2>&1 || true
+	for f in lifecycle cli auth pool pool-apache; do
+		cat "$run/$f.tap"
+		count_tap "$run/$f.tap"
+	done
 
 	# After the workers have stopped, every container they made is gone.
 	n=$(orphan_containers)

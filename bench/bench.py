@@ -704,10 +704,15 @@ def main():
     res["table"] = [dict(zip(("measurement", "value", "baseline", "ratio", "target", "met"), r))
                     for r in rows]
     res["all_targets_met"] = all(r[5] != "**NO**" for r in rows)
-    note = ("%s run, %d cores, load average %.2f at start and %.2f at end; "
-            "%d workers, pool_size %d; (a)/(c) paced every %.2f s."
-            % ("--quick" if q else "full", os.cpu_count(), res["machine"]["loadavg_start"][0],
-               res["machine"]["loadavg_end"][0], a.workers, a.pool_size, interval))
+    full = not q and (n_lat, n_dock, n_tp) == (100, 20, 200)
+    note = ("%s run (n = %d for (a)/(c), %d for (b), %d per level for (d)); %d cores, "
+            "load average %.2f at start and %.2f at end; %d workers, pool_size %d%s; "
+            "(a)/(c) paced every %.2f s; took %.0f s."
+            % ("full" if full else "--quick" if q else "reduced", n_lat, n_dock, n_tp,
+               os.cpu_count(), res["machine"]["loadavg_start"][0],
+               res["machine"]["loadavg_end"][0], a.workers, a.pool_size,
+               "".join(", " + e for e in extra), interval, res["duration_s"]))
+    res["note"] = note
     print(md)
     print()
     print(note)

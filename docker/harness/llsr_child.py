@@ -545,6 +545,7 @@ def main(argv):
 
     # Run the plan.
     _sys.argv = ["<solution>"]
+    entry = [st[1] for st in job["steps"] if st[0] == "check"]
     for step in job["steps"]:
         kind = step[0]
         if kind == "load":
@@ -556,6 +557,12 @@ def main(argv):
                     pass
                 else:
                     fail_load(e, "<solution>", "the solution")
+            # A missing entry point is a load error: found before any test
+            # runs, so that none is counted.
+            if entry and entry[0] not in ns:
+                send("L", 0, ("NameError", "entry point %r is not defined by the solution"
+                              % entry[0], None, None, False))
+                _exit(0)
         elif kind == "setup":
             send("P", step[1], "setup")
             try:

@@ -349,6 +349,14 @@ def build(code, tests, entry_point):
         for stmt in body:
             if isinstance(stmt, ast.FunctionDef) and stmt.name == "check":
                 check_def = stmt
+        if check_def is None and not any(
+                isinstance(t, ast.Name) and t.id == "check"
+                for stmt in body if isinstance(stmt, (ast.Assign, ast.Import, ast.ImportFrom))
+                for t in (getattr(stmt, "targets", None) or
+                          [ast.Name(id=a.asname or a.name) for a in getattr(stmt, "names", [])])):
+            # Known before anything runs: no test may be counted.
+            raise PlanError("NameError", "the tests define no check() function "
+                            "(entry_point %r was given)" % entry_point, None, None)
     items = _collect_items(body)
     n_top = sum(1 for stmt in body
                 if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef,

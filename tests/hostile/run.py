@@ -725,6 +725,7 @@ def main():
         log("interrupted")
         tap.failed += 1
     finally:
+        shutil.rmtree(HOST_CANARY_DIR, ignore_errors=True)
         if stack:
             stack.stop()
             try:
