@@ -24,7 +24,7 @@ WORKER_USER=ll-solution-runner
 PACKAGES="build-essential autoconf automake libtool pkg-config
 libjson-c-dev libcurl4-openssl-dev libfcgi-dev check
 spawn-fcgi multiwatch lighttpd apache2 docker.io debootstrap
-curl ca-certificates python3"
+curl ca-certificates python3 clang libclang-rt-14-dev"
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'quickstart: %s\n' "$*" >&2; exit 1; }
@@ -186,6 +186,11 @@ run_tests() {
 
 	run=$(mktemp -d /tmp/llsr-test.XXXXXX)
 	chmod 755 "$run"
+
+	say "fuzzing: each libFuzzer target for ${LLSR_FUZZ_SECONDS:-30}s"
+	tests/fuzz/run.sh "${LLSR_FUZZ_SECONDS:-30}" >"$run/fuzz.tap" 2>&1 || true
+	cat "$run/fuzz.tap"
+	count_tap "$run/fuzz.tap"
 	tap="$run/integration.tap"
 	say "integration tests through lighttpd, spawn-fcgi and dockerd ($sanbuild)"
 	tests/integration/stack.sh start "$sanbuild/ll-solution-runner" \

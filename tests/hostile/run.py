@@ -53,9 +53,12 @@ response (cases run `--jobs` at a time; the checks run when the whole wave
 is done, so a failure names the wave):
   (a) no container of this stack is left: the Docker API on
       /var/run/docker.sock, label `ll-solution-runner`, owner label
-      host:PID:start with PID one of this stack's workers (other stacks may
+      ...:PID:start with PID one of this stack's workers (other stacks may
       share the engine), polled for up to 20 s (removal follows the
-      response);
+      response). Allowed: per worker, up to pool_size (--warm; read from
+      the config) running containers of its warm pool, but never one that
+      served a request of this wave (known from the service's log line
+      "[request-id] ... container=ID" when the run directory is known);
   (b) host files untouched: sha256/mode/owner/mtime/inode of /etc/passwd,
       /etc/shadow, /etc/group, /etc/hostname, /etc/hosts, /etc/resolv.conf,
       the Docker socket, the service's run directory (every file but the
@@ -106,6 +109,7 @@ SANDBOX_UID = 10001
 GRACE_S = 1.5          # RUNNER_GRACE_MS of the service
 SLACK_S = 20.0         # container create/start/remove on a busy engine
 LEAK_WAIT_S = 20.0
+DEFAULT_POOL_SIZE = 1  # the service's default pool_size
 HOST_CANARY_DIR = "/tmp/llsr-hostile-canary"
 SENTINEL_FILES = ["/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow",
                   "/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/etc/ld.so.preload",
@@ -224,28 +228,83 @@ def owner_pid(owner):
         return None
 
 
-def our_containers(pids):
-    """Containers of this service (label) whose owner pid is one of pids."""
+def our_containers(pids, warm=0, used=()):
+    """Containers of this service (label) whose owner pid is one of pids,
+    but for `warm` running containers per worker (its warm pool, pool_size:
+    started before a request by design) that are not one of `used` (ids,
+    12 hex or more, of the containers that served this wave's requests,
+    which must be gone whatever the pool)."""
     q = urllib.parse.quote(json.dumps({"label": [LABEL]}))
     out = []
-    for c in docker_get("/containers/json?all=1&filters=" + q):
+    running = {}
+    used = tuple(u[:12] for u in used if u)
+    for c in sorted(docker_get("/containers/json?all=1&filters=" + q),
+                    key=lambda c: -int(c.get("Created") or 0)):
         labels = c.get("Labels") or {}
-        if owner_pid(labels.get(LABEL + ".owner")) in pids:
-            out.append("%s %s %s owner=%s" % (c.get("Id", "")[:12], ",".join(c.get("Names") or []),
-                                              c.get("State"), labels.get(LABEL + ".owner")))
+        pid = owner_pid(labels.get(LABEL + ".owner"))
+        if pid not in pids:
+            continue
+        cid = c.get("Id", "")[:12]
+        if cid not in used and c.get("State") == "running" and running.get(pid, 0) < warm:
+            running[pid] = running.get(pid, 0) + 1
+            continue
+        out.append("%s %s %s owner=%s%s" % (cid, ",".join(c.get("Names") or []),
+                                            c.get("State"), labels.get(LABEL + ".owner"),
+                                            " (served this wave)" if cid in used else ""))
     return out
 
 
-def wait_no_containers(pids, bound=LEAK_WAIT_S):
+def wait_no_containers(pids, bound=LEAK_WAIT_S, warm=0, used=()):
     end = time.monotonic() + bound
     while True:
         try:
-            left = our_containers(pids)
+            left = our_containers(pids, warm, used)
         except Exception as e:
             left = ["docker API error: %s" % e]
         if not left or time.monotonic() > end:
             return left
         time.sleep(0.25)
+
+
+def containers_of_requests(rundir, reqids, bound=5.0):
+    """Container ids (12 hex) the service logged for these request ids
+    ("[reqid] ... container=ID" in RUNDIR/log/*.log); {} without a run dir."""
+    found = {}
+    if not rundir or not reqids:
+        return found
+    pats = {r: re.compile(r"\[%s\] .*container=([0-9a-f]{12})" % re.escape(r)) for r in reqids}
+    end = time.monotonic() + bound
+    while True:
+        d = os.path.join(rundir, "log")
+        try:
+            names = sorted(os.listdir(d))
+        except OSError:
+            names = []
+        for name in names:
+            try:
+                with open(os.path.join(d, name), errors="replace") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            for r, rx in pats.items():
+                m = rx.search(text)
+                if m:
+                    found[r] = m.group(1)
+        if len(found) == len(reqids) or time.monotonic() > end:
+            return found
+        time.sleep(0.2)
+
+
+def conf_value(path, key):
+    try:
+        with open(path) as f:
+            for line in f:
+                m = re.match(r"\s*%s\s*=\s*\"?([^\"]*?)\"?\s*$" % re.escape(key), line)
+                if m:
+                    return m.group(1)
+    except OSError:
+        pass
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -581,6 +640,8 @@ def main():
     ap.add_argument("--rundir", help="with --url: the service's run directory, to check")
     ap.add_argument("--jobs", type=int, default=2, help="requests at a time (default 2)")
     ap.add_argument("--only", help="regex on case names")
+    ap.add_argument("--warm", type=int, help="warm containers allowed per worker (default: "
+                    "pool_size of the config, else %d)" % DEFAULT_POOL_SIZE)
     args = ap.parse_args()
     if bool(args.url) == bool(args.bin):
         ap.error("give exactly one of --url or --bin")
@@ -633,6 +694,15 @@ def main():
         known_pids |= set(get_pids())
         if not known_pids:
             log("warning: no worker pid found; the container check will see nothing")
+        # The warm pool: running containers each worker keeps by design.
+        if args.warm is not None:
+            warm = args.warm
+        else:
+            v = conf_value(os.path.abspath(args.conf) if args.bin else
+                           os.path.join(rundir or "/nonexistent", "ll-solution-runner.conf"),
+                           "pool_size")
+            warm = int(v) if v and v.isdigit() else DEFAULT_POOL_SIZE
+        log("allowing %d warm container(s) per worker" % warm)
         extra = sorted({p for c in cases for p in c.get("host_unchanged", [])})
         host = HostState(rundir, extra)
 
@@ -657,6 +727,7 @@ def main():
                 timeout = c.get("options", {}).get("timeout_ms", 10000) / 1000.0 + 90
                 n = int(c.get("repeat", 1))
                 got, times, worker = None, [], "?"
+                c["_reqids"] = []
                 for k in range(n):
                     try:
                         st, hdr, body, elapsed = svc.run_code(c["code"], tests,
@@ -666,6 +737,7 @@ def main():
                             times, worker
                     times.append(elapsed)
                     worker = hdr.get("x-request-id", "?")
+                    c["_reqids"].append(worker)
                     try:
                         got = json.loads(body.decode("utf-8")).get("status")
                     except Exception:
@@ -690,7 +762,9 @@ def main():
             probs = []
             now_pids = set(get_pids())
             known_pids |= now_pids
-            left = wait_no_containers(known_pids)
+            reqids = [r for c in runnable for r in c.get("_reqids", []) if r != "?"]
+            used = containers_of_requests(rundir, reqids)
+            left = wait_no_containers(known_pids, warm=warm, used=used.values())
             if left:
                 probs.append("containers left after %.0fs: %s" % (LEAK_WAIT_S, left))
             after = host.snapshot()
@@ -718,7 +792,7 @@ def main():
                            "worker serves)%s" % (c["name"], " [wave with %s]" % ", ".join(others)
                                                  if others else ""), probs)
 
-        left = wait_no_containers(known_pids | set(get_pids()))
+        left = wait_no_containers(known_pids | set(get_pids()), warm=warm)
         tap.result(not left, "at the end no container of this stack is left "
                    "(%.0fs in all)" % (time.monotonic() - t_start), left)
     except KeyboardInterrupt:
