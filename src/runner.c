@@ -237,10 +237,16 @@ runner_run(struct engine *e, const struct config *cfg, const struct request *r,
 		o->oom_killed = json_object_object_get_ex(o->report, "oom_killed",
 							  &v) &&
 				json_object_get_boolean(v);
-	} else if (engine_inspect(e, o->container_id, &state, NULL) == 0) {
+	} else if (engine_inspect(e, o->container_id, &state, err) == 0) {
 		o->oom_killed = state.oom_killed;
 		if (!state.running)
 			o->exit_code = state.exit_code;
+	} else if (!o->timed_out && !o->output_over) {
+		/* The stream ended without a report and the engine is gone: it
+		 * stopped under the run. That is the engine's failure, not a
+		 * verdict on the submission. */
+		log_error("run ended without a report: %s", err->message);
+		goto out;
 	}
 	rc = 0;
 out:

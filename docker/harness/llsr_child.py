@@ -243,6 +243,24 @@ def main(argv):
     job = marshal.loads(b"".join(chunks))
     del chunks
 
+    # Batch runs: this submission's own working directory and memory limit
+    # (RLIMIT_DATA: what malloc and thread stacks can take; inherited by
+    # anything user code starts). Single runs carry neither.
+    try:
+        cwd = job.get("cwd")
+        if cwd is not None:
+            os.chdir(cwd)
+        mem = job.get("memory_mb")
+        if mem is not None:
+            resource = _load("resource")
+            lim = mem << 20
+            hard = resource.getrlimit(resource.RLIMIT_DATA)[1]
+            if hard != resource.RLIM_INFINITY:
+                lim = min(lim, hard)
+            resource.setrlimit(resource.RLIMIT_DATA, (lim, lim))
+    except BaseException:
+        _exit(70)
+
     prefix = job["secret"].encode("ascii") + b" "
     skip = job["skip"]
     sources = job["sources"]

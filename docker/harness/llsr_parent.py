@@ -76,7 +76,9 @@ def make_nondumpable():
 
 def parse_job(raw):
     """Validate the frame JSON. Returns (nonce, cfg) or raises FrameError
-    (with .nonce set when the nonce itself was usable)."""
+    (with .nonce set when the nonce itself was usable). A batch frame (key
+    "batch") gives cfg = {"batch": [job cfg, ...], "parallel": int,
+    "report_limit": int}."""
     try:
         j = json.loads(raw)
     except ValueError:
@@ -89,48 +91,87 @@ def parse_job(raw):
         raise FrameError("bad nonce")
     err = FrameError("bad frame")
     err.nonce = nonce
+    if j.get("v") != 1:
+        err.args = ("unsupported protocol version",)
+        raise err
+    if "batch" in j:
+        return nonce, parse_batch(j, err)
+    return nonce, job_cfg(j, j, err)
 
+
+def _integer(j, key, lo, hi, err, where=""):
+    v = j.get(key)
+    if type(v) is not int or not lo <= v <= hi:
+        err.args = ("%s%s must be an integer in [%d, %d]" % (where, key, lo, hi),)
+        raise err
+    return v
+
+
+def job_cfg(j, top, err, where=""):
+    """One job's settings from the dict j (report_limit from top)."""
     def b64(key):
         v = j.get(key, "")
         if not isinstance(v, str):
-            err.args = ("%s is not a string" % key,)
+            err.args = ("%s%s is not a string" % (where, key),)
             raise err
         try:
             return base64.b64decode(v, validate=True)
         except ValueError:
-            err.args = ("%s is not base64" % key,)
+            err.args = ("%s%s is not base64" % (where, key),)
             raise err
 
-    def integer(key, lo, hi):
-        v = j.get(key)
-        if type(v) is not int or not lo <= v <= hi:
-            err.args = ("%s must be an integer in [%d, %d]" % (key, lo, hi),)
-            raise err
-        return v
-
-    if j.get("v") != 1:
-        err.args = ("unsupported protocol version",)
-        raise err
     ep = j.get("entry_point")
     if ep is not None and not (isinstance(ep, str) and ep.isidentifier()):
-        err.args = ("entry_point must be an identifier or null",)
+        err.args = ("%sentry_point must be an identifier or null" % where,)
         raise err
     sofff = j.get("stop_on_first_failure", False)
     if type(sofff) is not bool:
-        err.args = ("stop_on_first_failure must be a boolean",)
+        err.args = ("%sstop_on_first_failure must be a boolean" % where,)
         raise err
     cfg = {
         "code": b64("code"),
         "tests": b64("tests"),
         "stdin": b64("stdin"),
         "entry_point": ep,
-        "timeout_ms": integer("timeout_ms", 1, 86400000),
-        "test_timeout_ms": integer("test_timeout_ms", 1, 86400000),
-        "output_limit": integer("output_limit", 0, 1 << 30),
-        "report_limit": integer("report_limit", 256, 1 << 30),
+        "timeout_ms": _integer(j, "timeout_ms", 1, 86400000, err, where),
+        "test_timeout_ms": _integer(j, "test_timeout_ms", 1, 86400000, err, where),
+        "output_limit": _integer(j, "output_limit", 0, 1 << 30, err, where),
+        "report_limit": _integer(top, "report_limit", 256, 1 << 30, err),
         "stop": sofff,
     }
-    return nonce, cfg
+    return cfg
+
+
+MAX_BATCH = 10000
+MAX_PARALLEL = 256
+BATCH_REPORT_MIN = 512   # report_limit must allow this many bytes per job
+
+
+def parse_batch(j, err):
+    jobs = j.get("batch")
+    if not isinstance(jobs, list) or not 1 <= len(jobs) <= MAX_BATCH:
+        err.args = ("batch must be a list of 1 to %d jobs" % MAX_BATCH,)
+        raise err
+    parallel = _integer(j, "parallel", 1, 1 << 20, err)
+    limit = _integer(j, "report_limit", 256, 1 << 30, err)
+    if limit < BATCH_REPORT_MIN * len(jobs):
+        err.args = ("report_limit must be at least %d bytes per batch job"
+                    % BATCH_REPORT_MIN,)
+        raise err
+    cfgs = []
+    for i, job in enumerate(jobs):
+        where = "batch[%d]." % i
+        if not isinstance(job, dict):
+            err.args = ("batch[%d] is not a JSON object" % i,)
+            raise err
+        cfg = job_cfg(job, j, err, where)
+        mem = job.get("memory_mb")
+        if mem is not None:
+            mem = _integer(job, "memory_mb", 16, 1 << 20, err, where)
+        cfg["memory_mb"] = mem
+        cfgs.append(cfg)
+    return {"batch": cfgs, "parallel": min(parallel, MAX_PARALLEL, len(cfgs)),
+            "report_limit": limit}
 
 
 def _in_container():
@@ -179,15 +220,66 @@ def signal_name(sig):
         return "signal %d" % sig
 
 
+# Batch mode: the pids of the test children we started (their Popen objects
+# collect them); the orphan reaper must not steal their exit statuses.
+_OWN = None
+
+
+def _stat(pid):
+    """(state, ppid, session) of a process from /proc, or None."""
+    try:
+        with open("/proc/%s/stat" % pid, "rb") as f:
+            fields = f.read().rpartition(b")")[2].split()
+        return fields[0], int(fields[1]), int(fields[3])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def reap_orphans():
     """As PID 1, collect zombies of processes re-parented to us."""
     if os.getpid() != 1:
+        return
+    if _OWN is not None:
+        # Batch: other threads wait for their own children; only collect
+        # zombies that are not one of them.
+        for pid in os.listdir("/proc"):
+            if pid.isdigit() and int(pid) not in _OWN:
+                st = _stat(pid)
+                if st is not None and st[0] == b"Z" and st[1] == 1:
+                    try:
+                        os.waitpid(int(pid), os.WNOHANG)
+                    except OSError:
+                        pass
         return
     try:
         while os.waitpid(-1, os.WNOHANG)[0] > 0:
             pass
     except ChildProcessError:
         pass
+
+
+def kill_session(sid, limit_s=0.1):
+    """Batch mode's sweep: SIGKILL every process of the session sid (a test
+    child and everything it started that did not call setsid()), until
+    none is left alive or limit_s passed."""
+    me = os.getpid()
+    end = time.monotonic() + limit_s
+    while True:
+        alive = False
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit() or int(pid) == me:
+                continue
+            st = _stat(pid)
+            if st is None or st[2] != sid or st[0] in (b"Z", b"X"):
+                continue
+            alive = True
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except OSError:
+                pass
+        if not alive or time.monotonic() > end:
+            return
+        time.sleep(0.001)
 
 
 class Child:
@@ -224,6 +316,8 @@ def start_child(give_up):
                     argv, stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w,
                     env=env, pass_fds=(csock.fileno(),), close_fds=True,
                     start_new_session=True)
+                if _OWN is not None:
+                    _OWN.add(p.pid)
                 break
             except OSError as e:
                 if e.errno not in (errno.EAGAIN, errno.ENOMEM) or \
@@ -287,8 +381,9 @@ def warm_up():
 
 
 class Runner:
-    def __init__(self, cfg, cases, job, t0, pre=None):
+    def __init__(self, cfg, cases, job, t0, pre=None, batch=False):
         self.cfg = cfg
+        self.batch = batch        # one submission of a batch frame
         self.pre = pre            # the pre-started first child, or None
         self.job = job
         self.cases = cases
@@ -307,7 +402,9 @@ class Runner:
         self.memory = False       # load failed for lack of memory
         self.oom_seen = False     # the OOM killer acted in some child
         self.children = 0
-        self.sweep = _in_container()
+        # kill(-1) between children only in single mode: in a batch it would
+        # kill the other submissions' processes (see kill()).
+        self.sweep = _in_container() and not batch
         self.program = job["program"]
         self.abnormal_exit = None
 
@@ -380,6 +477,8 @@ class Runner:
                 os.kill(-1, signal.SIGKILL)
             except OSError:
                 pass
+        elif self.batch:
+            kill_session(p.pid)  # start_new_session: session id = its pid
 
     def run_child(self):
         """Run one child until it finishes, dies, or a limit stops it.
@@ -578,6 +677,8 @@ class Runner:
         if pidfd is not None:
             os.close(pidfd)
         rc = p.returncode
+        if _OWN is not None and rc is not None:
+            _OWN.discard(p.pid)
         return {"st": st, "rc": rc, "we_killed": we_killed,
                 "oom": oom_before is not None and oom_counters() != oom_before}
 
@@ -604,7 +705,10 @@ class Runner:
             if self.next_idx >= self.n and self.children > 0:
                 break
             end = self.run_child()
-            if end.get("oom"):
+            if end.get("oom") and (not self.batch or (
+                    end.get("rc") == -signal.SIGKILL and not end.get("we_killed"))):
+                # (in a batch the container's OOM counter is shared: count it
+                # only when our own child was SIGKILLed by someone else)
                 self.oom_seen = True
             if "spawn_error" in end:
                 e = end["spawn_error"]
@@ -730,31 +834,68 @@ class Runner:
                 "stderr": errs, "stderr_truncated": tr[1]}
 
 
-def encode_report(nonce, build, limit):
-    """The report line, trimmed until it fits under limit bytes."""
-    levels = [(None, None, None), (8192, 8192, None), (2048, 2048, None),
-              (512, 1024, 65536), (128, 256, 8192), (0, 120, 1024),
-              (0, 60, 128), (0, 20, 0)]
-    def enc(rep):
-        return ("%s %s\n" % (nonce, json.dumps(rep, ensure_ascii=True,
-                                               separators=(",", ":")))).encode("ascii")
+def _dump(rep):
+    return json.dumps(rep, ensure_ascii=True, separators=(",", ":"))
 
-    for caps in levels:
-        line = enc(build(caps))
-        if len(line) < limit:
-            return line
+
+TRIM_LEVELS = [(None, None, None), (8192, 8192, None), (2048, 2048, None),
+               (512, 1024, 65536), (128, 256, 8192), (0, 120, 1024),
+               (0, 60, 128), (0, 20, 0)]
+
+
+def fit_report(build, limit):
+    """A report's JSON text, trimmed until it is shorter than limit
+    characters: per-test output/tracebacks, then messages and names, then
+    run output, then tests from the end; as a last resort (even if that
+    does not fit either) an error report "report too large"."""
+    for caps in TRIM_LEVELS:
+        text = _dump(build(caps))
+        if len(text) < limit:
+            return text
     # Still too big: too many tests. Keep as many as fit (binary search).
-    lo, hi = 0, len(build(levels[-1])["tests"])
+    last = TRIM_LEVELS[-1]
+    lo, hi = 0, len(build(last)["tests"])
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if len(enc(build(levels[-1], mid))) < limit:
+        if len(_dump(build(last, mid))) < limit:
             lo = mid
         else:
             hi = mid - 1
-    line = enc(build(levels[-1], lo))
-    if len(line) < limit:
-        return line
-    return enc(error_report("error", "HarnessError", "report too large"))
+    text = _dump(build(last, lo))
+    if len(text) < limit:
+        return text
+    return _dump(error_report("error", "HarnessError", "report too large"))
+
+
+def encode_report(nonce, build, limit):
+    """The report line, trimmed until it fits under limit bytes."""
+    text = fit_report(build, limit - len(nonce) - 2)
+    return ("%s %s\n" % (nonce, text)).encode("ascii")
+
+
+def encode_batch_report(nonce, builds, limit):
+    """`<nonce> {"results":[...]}\n` under limit bytes. When the untrimmed
+    results do not fit, every result longer than a common cap c is trimmed
+    (fit_report, as for a single run) to at most c characters, with c the
+    largest cap for which the total fits; shorter results stay whole."""
+    head, tail = '%s {"results":[' % nonce, ']}\n'
+    full = [_dump(b(TRIM_LEVELS[0])) for b in builds]
+    budget = limit - 1 - len(head) - len(tail) - max(len(full) - 1, 0)
+
+    def total(c):
+        return sum(min(len(t), c) for t in full)
+
+    if total(1 << 62) > budget:
+        lo, hi = 0, max(len(t) for t in full)
+        while lo < hi:  # the largest c with total(c) <= budget
+            mid = (lo + hi + 1) // 2
+            if total(mid) <= budget:
+                lo = mid
+            else:
+                hi = mid - 1
+        full = [t if len(t) <= lo else fit_report(b, lo + 1)
+                for t, b in zip(full, builds)]
+    return (head + ",".join(full) + tail).encode("ascii")
 
 
 def error_report(status, etype, message):
@@ -837,6 +978,8 @@ def run_frame(raw, t0, pre):
         write_out(encode_report(nonce, lambda caps, keep=None: rep, 1 << 30))
         return 0
     del raw
+    if "batch" in cfg:
+        return run_batch(nonce, cfg, pre)
     try:
         cases, job = llsr_plan.build(cfg["code"], cfg["tests"], cfg["entry_point"])
     except llsr_plan.PlanError as e:
@@ -862,4 +1005,114 @@ def run_frame(raw, t0, pre):
             discard_child(r.pre)
     final_sweep()
     write_out(encode_report(nonce, r.report, cfg["report_limit"]))
+    return 0
+
+
+# -- batch frames --------------------------------------------------------------
+
+def make_workdir(i):
+    """A fresh, empty directory for submission i: /tmp/s<i>-<random>, 0700
+    (mkdir is atomic, so nobody can have put anything in it before)."""
+    while True:
+        d = "/tmp/s%d-%s" % (i, os.urandom(6).hex())
+        try:
+            os.mkdir(d, 0o700)
+            return d
+        except FileExistsError:
+            continue
+
+
+def remove_workdir(d):
+    """Free the tmpfs space a finished submission used (best effort; never
+    follows symlinks)."""
+    import shutil
+
+    def onerror(fn, path, exc):
+        for q in (os.path.dirname(path), path):  # made unwritable/unreadable
+            try:
+                os.chmod(q, 0o700, follow_symlinks=False)
+            except (OSError, NotImplementedError):
+                pass
+    shutil.rmtree(d, onerror=onerror)
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def run_one(cfg, index, pre):
+    """Run submission index of a batch exactly as a single run would, in its
+    own children, working directory and memory limit; its time budget
+    starts now. Returns the Runner (its report() builds the result)."""
+    t0 = time.monotonic()
+    try:
+        cases, job = llsr_plan.build(cfg["code"], cfg["tests"], cfg["entry_point"])
+    except llsr_plan.PlanError as e:
+        discard_child(pre)
+        r = Runner(cfg, getattr(e, "cases", []), {"program": False}, t0, batch=True)
+        r.error = {"type": e.etype, "message": e.message, "line": e.line,
+                   "traceback": e.traceback}
+        return r
+    workdir = make_workdir(index)
+    job = dict(job, cwd=workdir, memory_mb=cfg["memory_mb"])
+    r = Runner(cfg, cases, job, t0, pre, batch=True)
+    try:
+        r.run()
+    except Exception as e:  # a harness bug: still answer
+        import traceback
+
+        r.error = {"type": "HarnessError", "message": "internal error: %r" % (e,),
+                   "line": None, "traceback": traceback.format_exc()}
+    finally:
+        if r.pre is not None:
+            discard_child(r.pre)
+        try:
+            remove_workdir(workdir)
+        except Exception:
+            pass
+    return r
+
+
+def run_batch(nonce, cfg, pre):
+    """Run the batch's submissions, at most cfg["parallel"] at a time (one
+    worker thread each; every Runner waits in its own poll()), then write
+    one report line with every result in input order. The pre-started
+    child serves submission 0."""
+    global _OWN
+    import threading
+
+    _OWN = set()
+    if pre is not None:
+        _OWN.add(pre.p.pid)
+    jobs = cfg["batch"]
+    runners = [None] * len(jobs)
+    lock = threading.Lock()
+    queue = list(range(len(jobs) - 1, -1, -1))  # pop() gives 0, 1, 2, ...
+
+    def worker():
+        while True:
+            with lock:
+                if not queue:
+                    return
+                i = queue.pop()
+            try:
+                runners[i] = run_one(jobs[i], i, pre if i == 0 else None)
+            except BaseException as e:  # never lose a worker silently
+                runners[i] = e
+
+    threads = [threading.Thread(target=worker, daemon=True)
+               for _ in range(cfg["parallel"] - 1)]
+    for t in threads:
+        t.start()
+    worker()  # the main thread is a worker too
+    for t in threads:
+        t.join()
+    if pre is not None and not pre.handed:
+        discard_child(pre)
+    builds = []
+    for r in runners:
+        if isinstance(r, Runner):
+            builds.append(r.report)
+        else:
+            rep = error_report("error", "HarnessError", "internal error: %r" % (r,))
+            builds.append(lambda caps, keep=None, rep=rep: rep)
+    final_sweep()
+    write_out(encode_batch_report(nonce, builds, cfg["report_limit"]))
     return 0

@@ -864,6 +864,265 @@ def t_prestarted_child_gone_after_bad_frame():
     return c
 
 
+# --- batch frames ---------------------------------------------------------
+
+def bjob(code, tests="", stdin="", entry_point=None, **kw):
+    j = {"code": b64(code), "tests": b64(tests), "stdin": b64(stdin),
+         "entry_point": entry_point, "timeout_ms": 10000, "test_timeout_ms": 3000,
+         "output_limit": 65536, "stop_on_first_failure": False, "memory_mb": 256}
+    j.update(kw)
+    return j
+
+
+def batch_frame(jobs, parallel=2, report_limit=1 << 22, **kw):
+    j = {"v": 1, "nonce": NONCE, "report_limit": report_limit, "parallel": parallel,
+         "batch": jobs}
+    j.update(kw)
+    body = json.dumps(j).encode()
+    return b"LLSR1 %d\n" % len(body) + body
+
+
+def run_batch(jobs, parallel=2, timeout=120, **kw):
+    """The batch report's results (list), plus the raw line length."""
+    rep, out, rc, secs = run_raw(batch_frame(jobs, parallel, **kw), timeout=timeout)
+    if rep is None or "results" not in rep:
+        raise AssertionError("no batch report (rc=%s): %r" % (rc, out[:500]))
+    return rep["results"], out
+
+
+def comparable(rep):
+    """A report without its timing (the only field that may differ)."""
+    rep = {k: v for k, v in rep.items() if not k.startswith("_")}
+    rep["tests"] = [{k: v for k, v in t.items() if k != "duration_ms"}
+                    for t in rep["tests"]]
+    return rep
+
+
+@case
+def t_batch_mbpp_same_as_single_runs():
+    try:
+        problems = mbpp_problems()
+    except OSError:
+        return "skip: dataset %s not found" % MBPP
+    problems = problems[:16] + problems[-4:]          # 4 of them with imports
+    subs = [(p["code"] if i % 2 == 0 else mbpp_broken(p), mbpp_tests(p))
+            for i, p in enumerate(problems)]
+    results, out = run_batch([bjob(code, tests) for code, tests in subs], parallel=2)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
+        singles = list(ex.map(lambda ct: run(*ct), subs))
+    c = Check()
+    c.eq(out.count(b"\n" + NONCE.encode()), 1, "one report line")
+    c.eq(len(results), 20, "one result per submission")
+    for i, (r, s) in enumerate(zip(results, singles)):
+        check_schema(r, c)
+        c.eq(statuses(r), statuses(s), "submission %d per-test statuses" % i)
+        c.eq(comparable(r), comparable(s), "submission %d whole report" % i)
+        c.eq(r["status"], "passed" if i % 2 == 0 else "failed", "submission %d status" % i)
+    return c
+
+
+NORMAL = ("def add(a, b):\n    return a + b\nprint('normal', %d)\n",
+          "assert add(1, 2) == 3\nassert add(2, 2) == 4\nassert add(-1, 1) == 0\n")
+
+
+@case
+def t_batch_hostile_neighbours_do_not_matter():
+    hostile = [
+        ("loop in a test", bjob("x = 1\n", "assert x == 1\nwhile True:\n    assert x == 1\n",
+                                timeout_ms=1500, test_timeout_ms=1000)),
+        ("loop at load", bjob("while True:\n    pass\n", "assert True\n", timeout_ms=1000)),
+        ("os._exit", bjob("import os\n", "assert 1\nassert os._exit(3)\nassert 2\n")),
+        ("segfault", bjob("import ctypes\n", "assert ctypes.string_at(0)\nassert 1\n")),
+        ("flood", bjob("x = 1\n", "while True:\n    print('x' * 1000)\n    assert x\n",
+                       output_limit=100000)),
+        ("eats memory in a test", bjob("x = 1\n", "assert x\nassert len(bytearray(200 << 20))\n"
+                                       "assert x\n", memory_mb=64)),
+        ("eats memory at load", bjob("x = [0] * (200 << 17)\n", "assert x\n", memory_mb=64)),
+        ("eats memory in small pieces", bjob(
+            "x = 1\n", "l = []\nwhile True:\n    l.append(bytearray(1 << 20))\n    assert l\n",
+            memory_mb=64)),
+    ]
+    jobs, kinds = [], []
+    for i, (name, j) in enumerate(hostile):
+        jobs.append(bjob(NORMAL[0] % i, NORMAL[1]))
+        kinds.append(None)
+        jobs.append(j)
+        kinds.append(name)
+    results, _ = run_batch(jobs, parallel=3)
+    c = Check()
+    c.eq(len(results), len(jobs), "results")
+    by = {}
+    for i, (k, r) in enumerate(zip(kinds, results)):
+        check_schema(r, c)
+        if k is None:
+            c.eq(r["status"], "passed", "normal submission %d status" % i)
+            c.eq(statuses(r), ["passed"] * 3, "normal submission %d tests" % i)
+            c.eq(r["stdout"], "normal %d\n" % (i // 2), "normal submission %d stdout" % i)
+            c.eq(r["error"], None, "normal submission %d error" % i)
+        else:
+            by[k] = r
+    c.eq(statuses(by["loop in a test"]), ["passed", "timeout"], "loop in a test")
+    c.eq(by["loop at load"]["status"], "timeout", "loop at load")
+    c.eq(statuses(by["os._exit"]), ["passed", "error", "passed"], "os._exit")
+    c.true("code 3" in (by["os._exit"]["tests"][1]["message"] or ""), "os._exit message")
+    c.eq(statuses(by["segfault"]), ["error", "passed"], "segfault")
+    c.true("SIGSEGV" in (by["segfault"]["tests"][0]["message"] or ""), "segfault message")
+    c.eq(by["flood"]["status"], "output_limit", "flood")
+    c.eq(len(by["flood"]["stdout"]), 100000, "flood output capped")
+    c.eq(statuses(by["eats memory in a test"]), ["passed", "error", "passed"], "memory test")
+    c.true("MemoryError" in (by["eats memory in a test"]["tests"][1]["message"] or ""),
+           "MemoryError message")
+    c.eq(by["eats memory at load"]["status"], "memory_limit", "memory at load")
+    c.eq(by["eats memory in small pieces"]["status"], "failed", "memory in pieces")
+    c.eq(statuses(by["eats memory in small pieces"]), ["error"], "memory in pieces tests")
+    return c
+
+
+@case
+def t_batch_each_submission_has_its_own_empty_cwd():
+    code = ("import os, stat\nst = os.stat('.')\n"
+            "print(os.getcwd(), sorted(os.listdir('.')), oct(st.st_mode & 0o777))\n"
+            "open('left-by-me', 'w').write('x')\nos.mkdir('d')\n"
+            "open('d/f', 'w').write('y')\nos.chmod('d', 0o500)\n")
+    results, _ = run_batch([bjob(code) for _ in range(4)], parallel=2)
+    c = Check()
+    seen = []
+    for i, r in enumerate(results):
+        c.eq(r["status"], "passed", "status %d" % i)
+        cwd, rest = r["stdout"].split(" ", 1)
+        seen.append(cwd)
+        c.eq(rest, "[] 0o700\n", "submission %d sees an empty 0700 cwd" % i)
+        c.true(os.path.basename(cwd).startswith("s%d-" % i), "cwd name %r" % cwd)
+        c.true(not os.path.exists(cwd), "cwd %s removed afterwards" % cwd)
+    c.eq(len(set(seen)), 4, "distinct directories")
+    single = run("import os\nprint(os.getcwd())\n")
+    c.eq(single["stdout"], os.getcwd() + "\n", "a single run keeps the harness's cwd")
+    return c
+
+
+@case
+def t_batch_runs_in_parallel_up_to_the_limit():
+    code = "import time\na = time.time()\ntime.sleep(0.5)\nprint(a, time.time())\n"
+
+    def spans(parallel, n):
+        results, _ = run_batch([bjob(code) for _ in range(n)], parallel=parallel)
+        return [tuple(map(float, r["stdout"].split())) for r in results]
+
+    def most_at_once(sp):
+        return max(sum(1 for a, b in sp if a <= t < b) for t, _ in sp)
+
+    c = Check()
+    sp4 = spans(4, 4)
+    c.eq(most_at_once(sp4), 4, "parallel=4: all four ran at once")
+    sp2 = spans(2, 6)
+    c.eq(most_at_once(sp2), 2, "parallel=2: never more than two at once")
+    sp1 = spans(1, 3)
+    c.eq(most_at_once(sp1), 1, "parallel=1: one at a time")
+    return c
+
+
+t_batch_runs_in_parallel_up_to_the_limit.serial = True
+
+
+@case
+def t_batch_time_limit_counts_per_submission():
+    jobs = [bjob("import time\n", "assert time.sleep(0.6) is None\n",
+                 timeout_ms=1000, test_timeout_ms=1000) for _ in range(3)]
+    results, _ = run_batch(jobs, parallel=1)
+    c = Check()
+    c.eq([r["status"] for r in results], ["passed"] * 3, "each has its own 1 s")
+    return c
+
+
+@case
+def t_batch_stdin_and_prestarted_child():
+    prog = "import sys\nprint(repr(sys.stdin.read()))\n"
+    rep, out, rc, _ = run_raw(batch_frame([bjob(prog, stdin="first\n"),
+                                           bjob(prog, stdin="second\n"),
+                                           bjob(prog)], parallel=2),
+                              delay=0.3, keep_open=True)
+    c = Check()
+    c.eq([r["stdout"] for r in rep["results"]] if rep else None,
+         ["'first\\n'\n", "'second\\n'\n", "''\n"], "each submission's own stdin")
+    return c
+
+
+@case
+def t_batch_session_is_swept():
+    # A process moved to its own process group (not session) is killed with
+    # its submission; the neighbour's long test is not disturbed.
+    code = ("import subprocess\np = subprocess.Popen(['sleep', '30'], process_group=0)\n"
+            "print(p.pid)\n")
+    results, _ = run_batch([bjob(code), bjob("import time\n", "assert time.sleep(1) is None\n")],
+                           parallel=2)
+    c = Check()
+    c.eq([r["status"] for r in results], ["passed", "passed"], "statuses")
+    pid = int(results[0]["stdout"])
+    gone = False
+    for _ in range(50):
+        st = None
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                st = f.read().rpartition(")")[2].split()[0]
+        except OSError:
+            pass
+        if st in (None, "Z", "X"):
+            gone = True
+            break
+        time.sleep(0.02)
+    c.true(gone, "the submission's process group escapee was killed")
+    return c
+
+
+@case
+def t_batch_report_limit_trims_each_result():
+    noisy = ("def f(i):\n    print('o' * 3000)\n    return i\n",
+             "".join("assert f(%d) == %d, 'm' * 2000\n" % (i, i + (i % 2)) for i in range(10)))
+    jobs = []
+    for i in range(40):
+        jobs.append(bjob("x = 1\n", "assert x == 1\n") if i % 4 == 0 else bjob(*noisy))
+    limit = 40 * 1024
+    rep, out, rc, _ = run_raw(batch_frame(jobs, parallel=2, report_limit=limit))
+    c = Check()
+    line = [l for l in out.split(b"\n") if l.startswith(NONCE.encode())]
+    c.eq(len(line), 1, "one report line")
+    c.true(len(line[0]) + 1 < limit, "line of %d bytes under %d" % (len(line[0]) + 1, limit))
+    res = rep["results"]
+    c.eq(len(res), 40, "all results kept")
+    for i, r in enumerate(res):
+        if i % 4 == 0:
+            c.eq(comparable(r), comparable(run("x = 1\n", "assert x == 1\n")) if i == 0
+                 else comparable(res[0]), "small result %d kept whole" % i)
+        else:
+            c.eq(r["status"], "failed", "status %d" % i)
+            c.eq(statuses(r)[:1], ["passed"], "first test of %d" % i)
+    big, _ = run_batch([bjob(*noisy)], parallel=1)
+    c.true(len(json.dumps(big[0])) > 40000, "untrimmed it would not fit")
+    return c
+
+
+@case
+def t_batch_bad_frames():
+    c = Check()
+    good = bjob("x = 1\n")
+    for what, kw, jobs in (
+            ("empty batch", {}, []),
+            ("not a list", {}, "x"),
+            ("job not an object", {}, [good, 3]),
+            ("bad job field", {}, [good, dict(good, timeout_ms=0)]),
+            ("bad memory_mb", {}, [dict(good, memory_mb=1)]),
+            ("no parallel", {"parallel": None}, [good]),
+            ("report_limit too small", {"report_limit": 1000}, [good] * 3)):
+        kw = dict(kw)
+        j = {"v": 1, "nonce": NONCE, "report_limit": kw.pop("report_limit", 1 << 20),
+             "parallel": kw.pop("parallel", 2), "batch": jobs}
+        body = json.dumps(j).encode()
+        rep, out, rc, _ = run_raw(b"LLSR1 %d\n" % len(body) + body)
+        c.eq(rep and rep["status"], "error", what)
+        c.true(rep is not None and "bad frame" in rep["error"]["message"], what + " message")
+    return c
+
+
 def main():
     add_mbpp_cases()
     only = [a for a in sys.argv[1:] if not a.startswith("-")]

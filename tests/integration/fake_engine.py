@@ -18,7 +18,8 @@ class FakeEngine:
         self.path = path
         self.api_version = api_version
         self.min_version = min_version
-        self.mode = "ok"  # ok | warnings | hang_create | garbage | no_image
+        self.mode = "ok"  # ok | warnings | hang_create | garbage | no_image | die_mid_run
+        self.down = False
         self.requests = []  # (method, path)
         self.lock = threading.Lock()
         self.release = threading.Event()  # ends a hang
@@ -54,6 +55,9 @@ class FakeEngine:
                 self.wfile.write(data)
 
             def _route(self, method):
+                if engine.down:  # hang up without an answer
+                    self.close_connection = True
+                    return
                 body = self._body()
                 with engine.lock:
                     engine.requests.append((method, self.path))
@@ -112,6 +116,14 @@ class FakeEngine:
                 head = self.rfile.readline()
                 n = int(head.split()[1])
                 job = json.loads(self.rfile.read(n))
+                if engine.mode == "die_mid_run":
+                    # The engine goes away under the run: the stream ends
+                    # without a report and nothing answers any more.
+                    engine.down = True
+                    self.wfile.flush()
+                    self.close_connection = True
+                    threading.Thread(target=engine.stop_listening, daemon=True).start()
+                    return
                 if engine.mode == "garbage":
                     self.wfile.write(b"\x07\x01\x02\x03garbage that is no frame")
                 else:
@@ -147,13 +159,19 @@ class FakeEngine:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
+    def stop_listening(self):
+        """Stops answering and removes the socket (the engine is down)."""
+        self.server.shutdown()
+        self.server.server_close()
+        if os.path.exists(self.path):
+            os.unlink(self.path)
+        self.stopped = True
+
     def seen(self, method, pattern):
         with self.lock:
             return [p for m, p in self.requests if m == method and re.search(pattern, p)]
 
     def close(self):
         self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
-        if os.path.exists(self.path):
-            os.unlink(self.path)
+        if not getattr(self, "stopped", False):
+            self.stop_listening()

@@ -217,6 +217,42 @@ def test_fake_engine(binary, port):
         shutil.rmtree(run, ignore_errors=True)
 
 
+def test_engine_comes_and_goes(binary, port):
+    """The engine is down at start-up, comes up, dies in the middle of a
+    run, and comes back: the same worker answers 503 while it is down and
+    recovers each time without a restart."""
+    run = tempfile.mkdtemp(prefix="llsr-fake2.")
+    os.chmod(run, 0o755)
+    sock = os.path.join(run, "engine.sock")
+    st = Stack(binary, port, ["engine_url = unix://" + sock, "engine_timeout_ms = 1000",
+                              "pool_size = 0"], workers=1)
+    fake = None
+    try:
+        pid = st.request("GET", "/health")[2].get("error") and None
+        code, _, doc = st.run_code("print(1)")
+        tap(code == 503 and doc.get("error", {}).get("code") == "engine_unavailable",
+            "engine down at start-up: 503 engine_unavailable", (code, doc))
+        fake = FakeEngine(sock)
+        code, _, doc = st.run_code("print(1)")
+        tap(code == 200 and doc.get("status") == "passed",
+            "engine comes up: the worker recovers without a restart", (code, doc))
+        fake.mode = "die_mid_run"
+        code, _, doc = st.run_code("print(1)")
+        tap(code == 503 and doc.get("error", {}).get("code") == "engine_unavailable",
+            "engine stops mid-run: 503 engine_unavailable, not a verdict", (code, doc))
+        fake.close()
+        fake = FakeEngine(sock)
+        code, _, doc = st.run_code("print(1)")
+        tap(code == 200 and doc.get("status") == "passed",
+            "engine comes back: the same worker serves again", (code, doc))
+        _ = pid
+    finally:
+        st.stop()
+        if fake:
+            fake.close()
+        shutil.rmtree(run, ignore_errors=True)
+
+
 def test_sigterm_finishes_request(binary, port):
     # No warm pool: the only running container of the worker is the run's.
     st = Stack(binary, port, ["pool_size = 0"], workers=1)
@@ -375,6 +411,7 @@ def main():
     a = ap.parse_args()
     binary = os.path.abspath(a.bin)
     tests = [test_unreachable_engine, test_missing_image, test_fake_engine,
+             test_engine_comes_and_goes,
              test_sigterm_finishes_request, test_client_goes_away,
              test_sigkill_sweeper, test_warm_pool, test_overload]
     for i, t in enumerate(tests):

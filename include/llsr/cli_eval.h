@@ -1,0 +1,34 @@
+#ifndef LLSR_CLI_EVAL_H
+#define LLSR_CLI_EVAL_H
+/* llsr eval: judges every sample of an evalset against the service, in
+ * batches, appends one results line per sample, resumes from an earlier
+ * results file, and reports pass@k. */
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "llsr/cli_http.h"
+
+/* A batch body stays under this many bytes (the server's default
+ * max_body_bytes is 4 MiB); a sample over it is sent alone. */
+#define CLI_EVAL_BODY_BUDGET (3u << 20)
+#define CLI_EVAL_BATCH_MAX 1000
+
+struct cli_eval_opts {
+	const char *problems;	/* path */
+	const char *samples;	/* path */
+	const char *out;	/* results path, appended to; NULL: none */
+	unsigned batch;		/* submissions per request, 1..CLI_EVAL_BATCH_MAX */
+	long timeout_ms;	/* each submission's timeout_ms; 0: the server's */
+	const unsigned long *ks; /* the k of pass@k to report; borrowed */
+	size_t nks;
+	int progress;		/* draw a progress bar on stderr */
+};
+
+/* Runs the evaluation; the report goes to out, problems to stderr. Returns
+ * the exit status of llsr eval: 0 when every sample has a result, 2 when
+ * the inputs, the results file, the transport or the server failed (results
+ * written so far stay in the results file). */
+int cli_eval_run(struct cli_http *h, const struct cli_eval_opts *o, FILE *out);
+
+#endif

@@ -1,0 +1,219 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "llsr/cli_report.h"
+
+#define RESET "\033[0m"
+#define BOLD "\033[1m"
+#define DIM "\033[2m"
+#define RED "\033[31m"
+#define GREEN "\033[32m"
+#define YELLOW "\033[33m"
+
+static int
+utf8_locale(void)
+{
+	static const char *vars[] = { "LC_ALL", "LC_CTYPE", "LANG" };
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		v = getenv(vars[i]);
+		if (v && *v)
+			return strcasestr(v, "utf-8") || strcasestr(v, "utf8");
+	}
+	return 0;
+}
+
+void
+cli_report_style_for(FILE *f, struct cli_report_style *st)
+{
+	const char *nc = getenv("NO_COLOR");
+	int tty = isatty(fileno(f));
+
+	st->color = tty && !(nc && *nc);
+	st->utf8 = tty && utf8_locale();
+}
+
+static const char *
+str_member(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static long
+int_member(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return 0;
+	return (long)json_object_get_int64(v);
+}
+
+static const char *
+color_of(const char *status)
+{
+	if (!strcmp(status, "passed"))
+		return GREEN;
+	if (!strcmp(status, "not_run"))
+		return DIM;
+	if (!strcmp(status, "failed"))
+		return RED;
+	return YELLOW;
+}
+
+static const char *
+mark_of(const char *status, int utf8)
+{
+	static const struct {
+		const char *status, *word, *symbol;
+	} marks[] = {
+		{ "passed", "PASS   ", "\u2713" },
+		{ "failed", "FAIL   ", "\u2717" },
+		{ "error", "ERROR  ", "\u2717" },
+		{ "timeout", "TIMEOUT", "\u29d7" },
+		{ "not_run", "NOT RUN", "-" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (!strcmp(status, marks[i].status))
+			return utf8 ? marks[i].symbol : marks[i].word;
+	return utf8 ? "?" : "?      ";
+}
+
+/* Prints text with every line prefixed by indent; nothing when empty. */
+static void
+print_block(FILE *f, const char *indent, const char *text)
+{
+	const char *p = text, *nl;
+
+	if (!text || !*text)
+		return;
+	while (*p) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		fprintf(f, "%s%.*s\n", indent, (int)(nl - p), p);
+		p = *nl ? nl + 1 : nl;
+	}
+}
+
+static void
+print_output(FILE *f, const struct cli_report_style *st, const char *indent,
+	     const char *label, const char *text, int truncated)
+{
+	char sub[64];
+
+	if (!text || !*text)
+		return;
+	fprintf(f, "%s%s%s:%s%s\n", indent, st->color ? DIM : "", label,
+		truncated ? " (truncated)" : "", st->color ? RESET : "");
+	snprintf(sub, sizeof(sub), "%s  ", indent);
+	print_block(f, sub, text);
+}
+
+static void
+print_test(FILE *f, json_object *t, const struct cli_report_style *st)
+{
+	const char *status = str_member(t, "status");
+	const char *name = str_member(t, "name");
+
+	if (!status)
+		status = "?";
+	fprintf(f, "  %s%s%s %s\n", st->color ? color_of(status) : "",
+		mark_of(status, st->utf8), st->color ? RESET : "",
+		name ? name : "(unnamed)");
+	if (!strcmp(status, "passed") || !strcmp(status, "not_run"))
+		return;
+	print_block(f, "      ", str_member(t, "message"));
+	print_block(f, "      ", str_member(t, "traceback"));
+	print_output(f, st, "      ", "stdout", str_member(t, "stdout"), 0);
+	print_output(f, st, "      ", "stderr", str_member(t, "stderr"), 0);
+}
+
+static int
+bool_member(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) &&
+	       json_object_get_boolean(v);
+}
+
+int
+cli_report_print(FILE *f, json_object *resp, const struct cli_report_style *st)
+{
+	json_object *tests, *err, *summary, *v;
+	const char *status = str_member(resp, "status");
+	size_t i, n;
+	char upper[32];
+	double ms = 0;
+
+	if (!status)
+		return -1;
+	for (i = 0; status[i] && i < sizeof(upper) - 1; i++)
+		upper[i] = status[i] >= 'a' && status[i] <= 'z' ?
+				   (char)(status[i] - 'a' + 'A') :
+				   status[i];
+	upper[i] = '\0';
+	fprintf(f, "%s%s%s%s\n", st->color ? BOLD : "",
+		st->color ? color_of(status) : "", upper,
+		st->color ? RESET : "");
+	if (json_object_object_get_ex(resp, "error", &err) &&
+	    json_object_is_type(err, json_type_object)) {
+		const char *type = str_member(err, "type");
+		const char *msg = str_member(err, "message");
+		long line = int_member(err, "line");
+
+		fprintf(f, "  %s: %s", type ? type : "error", msg ? msg : "");
+		if (line > 0)
+			fprintf(f, " (line %ld)", line);
+		fputc('\n', f);
+		print_block(f, "      ", str_member(err, "traceback"));
+	}
+	if (json_object_object_get_ex(resp, "tests", &tests) &&
+	    json_object_is_type(tests, json_type_array)) {
+		n = json_object_array_length(tests);
+		for (i = 0; i < n; i++)
+			print_test(f, json_object_array_get_idx(tests, i), st);
+	}
+	print_output(f, st, "", "stdout", str_member(resp, "stdout"),
+		     bool_member(resp, "stdout_truncated"));
+	print_output(f, st, "", "stderr", str_member(resp, "stderr"),
+		     bool_member(resp, "stderr_truncated"));
+	if (json_object_object_get_ex(resp, "duration_ms", &v))
+		ms = json_object_get_double(v);
+	summary = NULL;
+	json_object_object_get_ex(resp, "summary", &summary);
+	fprintf(f,
+		"%s%s%s: %ld tests, %ld passed, %ld failed, %ld errors, "
+		"%ld not run (%.0f ms)%s\n",
+		st->color ? BOLD : "", st->color ? color_of(status) : "",
+		status, int_member(summary, "total"),
+		int_member(summary, "passed"), int_member(summary, "failed"),
+		int_member(summary, "errors"), int_member(summary, "not_run"),
+		ms, st->color ? RESET : "");
+	return 0;
+}
+
+int
+cli_report_exit_status(json_object *resp)
+{
+	const char *status = str_member(resp, "status");
+
+	if (!status)
+		return 2;
+	return strcmp(status, "passed") == 0 ? 0 : 1;
+}
