@@ -224,7 +224,10 @@ run_tests() {
 		--port 18420 >"$run/pool.tap" 2>&1 || true
 	python3 tests/integration/test_pool.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18422 --web apache >"$run/pool-apache.tap" 2>&1 || true
-	for f in lifecycle cli auth pool pool-apache; do
+	say "hostile submissions (tests/hostile)"
+	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18200 \
+		>"$run/hostile.tap" 2>&1 || true
+	for f in lifecycle cli auth pool pool-apache hostile; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"
 	done

@@ -45,11 +45,14 @@ _Static_assert(sizeof(enum config_log_target) == sizeof(int),
 	       "log_target is stored as an int");
 _Static_assert(CONFIG_LOG_STDERR == 0 && CONFIG_LOG_SYSLOG == 1,
 	       "log_target_names order");
+_Static_assert(CONFIG_INIT_HARNESS == 0 && CONFIG_INIT_DOCKER == 1,
+	       "init_names order");
 _Static_assert(LOG_LVL_ERROR == 0 && LOG_LVL_WARN == 1 && LOG_LVL_INFO == 2 &&
 		       LOG_LVL_DEBUG == 3,
 	       "log_level_names order");
 
 static const char *const log_target_names[] = {"stderr", "syslog", NULL};
+static const char *const init_names[] = {"harness", "docker", NULL};
 static const char *const log_level_names[] = {"error", "warn", "info", "debug",
 					      NULL};
 
@@ -262,6 +265,7 @@ static const struct key keys[] = {
 	LONG(engine_timeout_ms, 100, 600000, "10000"),
 	STRING(image, "llsr-sandbox:latest", check_image),
 	STRING(runtime, "", check_runtime),
+	ENUM(init, init_names, "harness"),
 	STRING(user, "10001:10001", check_user),
 	LONG(memory_mb, 16, 65536, "256"),
 	LONG(timeout_ms, 100, 600000, "10000"),
@@ -275,7 +279,7 @@ static const struct key keys[] = {
 	LONG(max_body_bytes, 1024, 268435456, "4194304"),
 	TOKENS(auth_tokens),
 	PATH(auth_token_file),
-	LONG(queue_per_worker, 0, 64, "1"),
+	LONG(max_queue, 0, 65536, "64"),
 	LONG(pool_size, 0, 16, "1"),
 	LONG(pool_max_age_s, 1, 86400, "300"),
 	ENUM(log_target, log_target_names, "stderr"),

@@ -132,7 +132,12 @@ main(int argc, char **argv)
 
 	log_init("ll-solution-runner", cfg.log_target == CONFIG_LOG_SYSLOG,
 		 cfg.log_level);
-	if (install_signals() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+	/* TLS is set up only for an https engine: its libraries' pages are a
+	 * large part of a worker's resident memory. */
+	if (install_signals() < 0 ||
+	    curl_global_init(strncmp(cfg.engine_url, "https://", 8) == 0 ?
+				     CURL_GLOBAL_DEFAULT :
+				     CURL_GLOBAL_NOTHING) != 0) {
 		log_error("start-up failed");
 		return 1;
 	}

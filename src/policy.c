@@ -107,7 +107,15 @@ policy_container_spec(const struct config *cfg, const struct policy_limits *lim,
 	json_object_object_add(host, "CapDrop", str_array(drop));
 	json_object_object_add(host, "SecurityOpt", str_array(secopt));
 	json_object_object_add(host, "Privileged", json_object_new_boolean(0));
-	json_object_object_add(host, "Init", json_object_new_boolean(1));
+	/* The harness is PID 1 by default: it reaps orphans, it is immune to
+	 * signals from inside the namespace, and it is non-dumpable, so user
+	 * code can neither kill it, nor ptrace it, nor write to its stdout
+	 * (the report stream) through /proc/1/fd. docker-init, the other
+	 * choice, runs as the sandbox user and is dumpable: user code can
+	 * attach to it. */
+	json_object_object_add(host, "Init",
+			       json_object_new_boolean(cfg->init ==
+						       CONFIG_INIT_DOCKER));
 	json_object_object_add(host, "AutoRemove", json_object_new_boolean(0));
 	json_object_object_add(logcfg, "Type", json_object_new_string("none"));
 	json_object_object_add(host, "LogConfig", logcfg);

@@ -227,6 +227,10 @@ runner_run(struct engine *e, const struct config *cfg, const struct request *r,
 	if (o->timed_out || o->output_over) {
 		json_object_put(o->report);
 		o->report = NULL;
+		/* Close our end first: a container blocked writing into a full
+		 * stream would otherwise hold up the engine's kill. */
+		engine_stream_free(st);
+		st = NULL;
 		engine_kill(e, o->container_id, NULL);
 	}
 	if (o->report) {

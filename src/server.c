@@ -12,8 +12,13 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <fcgiapp.h>
 
@@ -25,19 +30,21 @@
 
 static volatile sig_atomic_t stopping;
 
-/* A worker serves one request at a time. While it is busy, a second thread
- * (the overflow thread) takes connections that no idle worker of the pool
- * takes (the board says who is idle): it holds up to queue_per_worker of
- * them for this worker, and answers any more with 503 and Retry-After at
- * once, so that an overloaded pool refuses clearly instead of leaving
- * clients hanging in the socket's backlog or to a web server's 500.
+/* A worker serves one request at a time. Requests that find every worker
+ * busy wait in the listening socket's queue, which all workers of the pool
+ * draw from in order. While its worker is busy, a second thread (the
+ * overflow thread) watches that queue: when no worker is idle (the board
+ * says who is) and more than max_queue requests wait (the kernel tells,
+ * through sock_diag), it takes the oldest and answers it at once with 503
+ * and Retry-After, so that an overloaded pool refuses clearly instead of
+ * leaving clients hanging or to a web server's own 500.
  *
  * Accepting is ours, not libfcgi's: both threads poll the (non-blocking)
  * listening socket and accept, then hand the connection to FCGX_Accept_r
  * through FCGX_Request.ipcFd, with keepConnection set so that the
  * FCGX_Finish_r inside FCGX_Accept_r does not close it; libfcgi then reads
  * the request from that descriptor as if it had accepted it. */
-#define QUEUE_MAX 64
+#define QUEUE_MAX 64	/* connections handed to an idle main thread */
 
 struct server {
 	struct service *svc;
@@ -262,16 +269,80 @@ reject(struct server *sv, int fd, const char *why)
 	FCGX_Free(&req, 1);
 }
 
+/* Connections waiting in the listening socket's queue, from the kernel's
+ * unix socket diagnostics; -1 when they cannot be had. */
+static long
+backlog_len(unsigned long ino)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct unix_diag_req req;
+	} msg;
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	char buf[8192];
+	long found = -1;
+	int fd, done = 0;
+
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return -1;
+	memset(&msg, 0, sizeof(msg));
+	msg.nh.nlmsg_len = sizeof(msg);
+	msg.nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	msg.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	msg.req.sdiag_family = AF_UNIX;
+	msg.req.udiag_states = 1u << 10;	/* TCP_LISTEN */
+	msg.req.udiag_show = UDIAG_SHOW_RQLEN;
+	if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&nl,
+		   sizeof(nl)) < 0)
+		goto out;
+	while (!done) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+		if (n <= 0)
+			break;
+		for (; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			struct unix_diag_msg *m = NLMSG_DATA(h);
+			struct rtattr *a;
+			int alen;
+
+			if (h->nlmsg_type == NLMSG_DONE ||
+			    h->nlmsg_type == NLMSG_ERROR) {
+				done = 1;
+				break;
+			}
+			if (m->udiag_ino != ino)
+				continue;
+			a = (struct rtattr *)(m + 1);
+			alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
+			for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen))
+				if (a->rta_type == UNIX_DIAG_RQLEN &&
+				    RTA_PAYLOAD(a) >= sizeof(struct unix_diag_rqlen))
+					found = ((struct unix_diag_rqlen *)
+							 RTA_DATA(a))->udiag_rqueue;
+		}
+	}
+out:
+	close(fd);
+	return found;
+}
+
 static void *
 overflow_main(void *arg)
 {
 	struct server *sv = arg;
 	struct pollfd p = { .fd = sv->lfd, .events = POLLIN };
+	struct stat st;
 	sigset_t all;
+	int warned = 0;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	if (fstat(sv->lfd, &st) < 0)
+		st.st_ino = 0;
 	for (;;) {
+		long waiting;
 		int fd, take;
 
 		pthread_mutex_lock(&sv->mu);
@@ -288,14 +359,23 @@ overflow_main(void *arg)
 			poll(NULL, 0, 5);
 			continue;
 		}
+		waiting = backlog_len((unsigned long)st.st_ino);
+		if (waiting < 0 && !warned) {
+			log_warn("cannot read the socket's queue length "
+				 "(sock_diag): overload is not refused early");
+			warned = 1;
+		}
+		if (waiting <= sv->cfg->max_queue) {
+			/* They wait their turn; look again shortly. */
+			poll(NULL, 0, 20);
+			continue;
+		}
 		fd = accept4(sv->lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
 		pthread_mutex_lock(&sv->mu);
-		/* Held when there is room, or when the main thread became idle
-		 * meanwhile (it takes held connections first). */
-		take = sv->nheld < QUEUE_MAX &&
-		       (!sv->busy || sv->nheld < sv->cfg->queue_per_worker);
+		/* The main thread became idle meanwhile: it is its to serve. */
+		take = !sv->busy && sv->nheld < QUEUE_MAX;
 		if (take)
 			sv->held[sv->nheld++] = fd;
 		pthread_mutex_unlock(&sv->mu);
@@ -304,7 +384,6 @@ overflow_main(void *arg)
 
 			if (write(sv->efd, &one, sizeof(one)) < 0)
 				log_warn("eventfd: %s", strerror(errno));
-			log_info("worker busy: request queued");
 		} else {
 			reject(sv, fd, "every worker is busy and the queue is "
 				       "full; retry later");

@@ -12,17 +12,17 @@
 /* A batch body stays under this many bytes (the server's default
  * max_body_bytes is 4 MiB); a sample over it is sent alone. */
 #define CLI_EVAL_BODY_BUDGET (3u << 20)
-#define CLI_EVAL_BATCH_MAX 1000
+#define CLI_EVAL_BATCH_MAX   1000
 
 struct cli_eval_opts {
-	const char *problems;	/* path */
-	const char *samples;	/* path */
-	const char *out;	/* results path, appended to; NULL: none */
-	unsigned batch;		/* submissions per request, 1..CLI_EVAL_BATCH_MAX */
-	long timeout_ms;	/* each submission's timeout_ms; 0: the server's */
+	const char *problems; /* path */
+	const char *samples;  /* path */
+	const char *out;      /* results path, appended to; NULL: none */
+	unsigned batch;	 /* submissions per request, 1..CLI_EVAL_BATCH_MAX */
+	long timeout_ms; /* each submission's timeout_ms; 0: the server's */
 	const unsigned long *ks; /* the k of pass@k to report; borrowed */
 	size_t nks;
-	int progress;		/* draw a progress bar on stderr */
+	int progress; /* draw a progress bar on stderr */
 };
 
 /* Runs the evaluation; the report goes to out, problems to stderr. Returns

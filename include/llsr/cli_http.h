@@ -20,17 +20,17 @@ struct curl_slist;
 #define CLI_HTTP_RETRY_AFTER_MAX 60
 
 struct cli_http {
-	void *curl;		/* CURL *, owned */
-	char *base;		/* the base URL without a trailing '/', owned */
+	void *curl; /* CURL *, owned */
+	char *base; /* the base URL without a trailing '/', owned */
 	struct curl_slist *headers; /* owned */
-	long timeout_s;		/* whole-request timeout; 0: none */
-	int retries;		/* 503 + Retry-After retried this many times */
-	unsigned long retried;	/* how many retries happened so far */
+	long timeout_s;		    /* whole-request timeout; 0: none */
+	int retries;	       /* 503 + Retry-After retried this many times */
+	unsigned long retried; /* how many retries happened so far */
 };
 
 struct cli_http_resp {
-	long status;		/* HTTP status */
-	struct buf body;	/* caller releases: buf_release */
+	long status;	 /* HTTP status */
+	struct buf body; /* caller releases: buf_release */
 };
 
 /* Prepares h for url (http:// or https://), with "Authorization: Bearer

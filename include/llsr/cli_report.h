@@ -7,8 +7,8 @@
 #include <json-c/json.h>
 
 struct cli_report_style {
-	int color;	/* ANSI colours */
-	int utf8;	/* ✓ and ✗ rather than PASS and FAIL */
+	int color; /* ANSI colours */
+	int utf8;  /* ✓ and ✗ rather than PASS and FAIL */
 };
 
 /* The style for stream f: colours when f is a terminal and NO_COLOR is unset

@@ -10,6 +10,8 @@
 #include <stdio.h>
 
 enum config_log_target { CONFIG_LOG_STDERR = 0, CONFIG_LOG_SYSLOG };
+/* PID 1 of the sandbox: the harness itself, or the engine's docker-init. */
+enum config_init { CONFIG_INIT_HARNESS = 0, CONFIG_INIT_DOCKER };
 
 /* Bearer tokens: at most this many, each of 16 to CONFIG_TOKEN_MAX bytes of
  * the RFC 6750 b64token alphabet (A-Z a-z 0-9 - . _ ~ + /, then '=' padding).
@@ -30,6 +32,7 @@ struct config {
 	/* Sandbox */
 	char image[256];
 	char runtime[64];		/* "" = the engine's default, or e.g. "runsc" */
+	int init;			/* enum config_init */
 	char user[64];			/* uid:gid inside the container */
 	long memory_mb;			/* cap and default; client may lower */
 	long timeout_ms;		/* cap and default wall clock of a run */
@@ -43,7 +46,7 @@ struct config {
 
 	/* HTTP */
 	long max_body_bytes;
-	long queue_per_worker;		/* requests a busy worker holds */
+	long max_queue;			/* requests waiting for a worker */
 
 	/* Authentication. The tokens of key auth_tokens and then those read
 	 * from auth_token_file at load time, held in the struct itself (no

@@ -27,24 +27,24 @@
 enum evalset_format { EVALSET_HUMANEVAL = 1, EVALSET_MBPP = 2 };
 
 struct evalset_problem {
-	char *task_id;		/* as text: a string as is, an integer in decimal */
-	int id_is_int;		/* task_id was a JSON integer: */
-	long long id_int;	/* its value */
+	char *task_id;	  /* as text: a string as is, an integer in decimal */
+	int id_is_int;	  /* task_id was a JSON integer: */
+	long long id_int; /* its value */
 	enum evalset_format format;
-	char *prompt;		/* HumanEval only, else NULL */
-	char *tests;		/* the submission's tests */
-	char *entry_point;	/* HumanEval only, else NULL */
-	size_t *samples;	/* indices in evalset.samples, in file order */
+	char *prompt;	   /* HumanEval only, else NULL */
+	char *tests;	   /* the submission's tests */
+	char *entry_point; /* HumanEval only, else NULL */
+	size_t *samples;   /* indices in evalset.samples, in file order */
 	size_t nsamples;
 };
 
 struct evalset_sample {
-	size_t problem;		/* index in evalset.problems */
-	size_t index;		/* among its problem's samples, from 0 */
-	char *code;		/* the solution to send */
-	int done;		/* a result is known */
+	size_t problem; /* index in evalset.problems */
+	size_t index;	/* among its problem's samples, from 0 */
+	char *code;	/* the solution to send */
+	int done;	/* a result is known */
 	int passed;
-	char *status;		/* the run's status; NULL until done */
+	char *status; /* the run's status; NULL until done */
 };
 
 struct evalset {
@@ -52,7 +52,7 @@ struct evalset {
 	size_t nproblems;
 	struct evalset_sample *samples;
 	size_t nsamples;
-	json_object *by_task;	/* task_id -> problem index */
+	json_object *by_task; /* task_id -> problem index */
 };
 
 void evalset_init(struct evalset *es);
@@ -63,8 +63,8 @@ void evalset_release(struct evalset *es);
 
 /* Fills p from one problem object (borrowed). Returns 0, or -1 with a
  * message in err. On success p owns its strings: evalset_problem_release. */
-int evalset_problem_parse(json_object *o, struct evalset_problem *p,
-			  char *err, size_t errlen);
+int evalset_problem_parse(json_object *o, struct evalset_problem *p, char *err,
+			  size_t errlen);
 
 void evalset_problem_release(struct evalset_problem *p);
 

@@ -19,9 +19,9 @@ struct eval {
 	struct cli_http *h;
 	const struct cli_eval_opts *o;
 	struct evalset es;
-	FILE *results;		/* NULL without --out */
+	FILE *results; /* NULL without --out */
 	enum batch_mode mode;
-	size_t total, done;	/* samples to run now, and run so far */
+	size_t total, done; /* samples to run now, and run so far */
 	struct timespec start;
 	char err[1024];
 };
@@ -333,7 +333,8 @@ run_all(struct eval *ev)
 				next++;
 				continue;
 			}
-			/* carry: a submission that did not fit the last batch */
+			/* carry: a submission that did not fit the last batch
+			 */
 			if (!carry) {
 				carry = submission(ev, next, &carry_len);
 				if (!carry)
@@ -358,10 +359,10 @@ run_all(struct eval *ev)
 			subs[k] = NULL;
 		}
 		/* Whatever came back is kept, even when the batch failed. */
-		if (ev->results && (fflush(ev->results) != 0 ||
-				    ferror(ev->results))) {
-			snprintf(ev->err, sizeof(ev->err), "%s: %s",
-				 ev->o->out, strerror(errno));
+		if (ev->results &&
+		    (fflush(ev->results) != 0 || ferror(ev->results))) {
+			snprintf(ev->err, sizeof(ev->err), "%s: %s", ev->o->out,
+				 strerror(errno));
 			rc = -1;
 		}
 		if (rc < 0)
@@ -394,16 +395,18 @@ report(struct eval *ev, FILE *out, size_t resumed)
 	} stat[16];
 	double v;
 
+	memset(stat, 0, sizeof(stat));
 	fprintf(out, "%zu samples of %zu tasks: %zu run now, %zu from %s\n",
 		es->nsamples, es->nproblems, ev->done, resumed,
 		ev->o->out ? ev->o->out : "(no results file)");
 	for (i = 0; i < es->nsamples; i++) {
-		const char *s = es->samples[i].status;
+		const char *s =
+			es->samples[i].status ? es->samples[i].status : "";
 
 		for (j = 0; j < nstat && strcmp(stat[j].s, s); j++)
 			;
 		if (j == nstat && nstat < sizeof(stat) / sizeof(stat[0]))
-			stat[nstat++] = (struct count){ s, 0 };
+			stat[nstat++] = (struct count){s, 0};
 		if (j < nstat)
 			stat[j].n++;
 	}
@@ -454,8 +457,8 @@ cli_eval_run(struct cli_http *h, const struct cli_eval_opts *o, FILE *out)
 	ev.h = h;
 	ev.o = o;
 	evalset_init(&ev.es);
-	if (evalset_load_problems(&ev.es, o->problems, ev.err,
-				  sizeof(ev.err)) < 0 ||
+	if (evalset_load_problems(&ev.es, o->problems, ev.err, sizeof(ev.err)) <
+		    0 ||
 	    evalset_load_samples(&ev.es, o->samples, ev.err, sizeof(ev.err)) <
 		    0)
 		goto fail;

@@ -42,8 +42,9 @@ cli_http_init(struct cli_http *h, const char *url, const char *token,
 	h->timeout_s = timeout_s;
 	h->retries = retries;
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-		return fail(err, errlen, "--url must start with http:// or "
-					 "https://: '%s'",
+		return fail(err, errlen,
+			    "--url must start with http:// or "
+			    "https://: '%s'",
 			    url);
 	h->base = strdup(url);
 	if (!h->base)
@@ -110,7 +111,7 @@ cli_http_release(struct cli_http *h)
 struct sink {
 	struct buf *body;
 	int too_large;
-	long retry_after;	/* -1: no header */
+	long retry_after; /* -1: no header */
 };
 
 static size_t
@@ -121,7 +122,7 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 
 	if (buf_append(s->body, p, n) < 0) {
 		s->too_large = 1;
-		return 0;	/* aborts the transfer */
+		return 0; /* aborts the transfer */
 	}
 	return n;
 }
@@ -220,7 +221,7 @@ cli_http_post(struct cli_http *h, const char *path, const char *body,
 {
 	char *url;
 	size_t n;
-	long retry_after;
+	long retry_after = -1;
 	int attempt, rc = -1;
 
 	n = strlen(h->base) + strlen(path) + 1;
@@ -229,8 +230,8 @@ cli_http_post(struct cli_http *h, const char *path, const char *body,
 		return fail(err, errlen, "out of memory");
 	snprintf(url, n, "%s%s", h->base, path);
 	for (attempt = 0;; attempt++) {
-		if (post_once(h, url, body, len, r, &retry_after, err,
-			      errlen) < 0)
+		if (post_once(h, url, body, len, r, &retry_after, err, errlen) <
+		    0)
 			goto out;
 		if (r->status != 503 || retry_after < 0 ||
 		    attempt >= h->retries)
@@ -264,12 +265,15 @@ cli_http_parse(const struct cli_http_resp *r, char *err, size_t errlen)
 	o = json_tokener_parse_ex(tok, r->body.data, (int)r->body.len);
 	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
-	while (o && end < r->body.len && isspace((unsigned char)r->body.data[end]))
+	while (o && end < r->body.len &&
+	       isspace((unsigned char)r->body.data[end]))
 		end++;
-	if (!o || end != r->body.len || !json_object_is_type(o, json_type_object)) {
+	if (!o || end != r->body.len ||
+	    !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		fail(err, errlen, "HTTP %ld: the answer is not a JSON object: "
-				  "%.80s",
+		fail(err, errlen,
+		     "HTTP %ld: the answer is not a JSON object: "
+		     "%.80s",
 		     r->status, r->body.data);
 		return NULL;
 	}

@@ -7,17 +7,17 @@
 
 #include "llsr/cli_report.h"
 
-#define RESET "\033[0m"
-#define BOLD "\033[1m"
-#define DIM "\033[2m"
-#define RED "\033[31m"
-#define GREEN "\033[32m"
+#define RESET  "\033[0m"
+#define BOLD   "\033[1m"
+#define DIM    "\033[2m"
+#define RED    "\033[31m"
+#define GREEN  "\033[32m"
 #define YELLOW "\033[33m"
 
 static int
 utf8_locale(void)
 {
-	static const char *vars[] = { "LC_ALL", "LC_CTYPE", "LANG" };
+	static const char *vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
 	const char *v;
 	size_t i;
 
@@ -79,11 +79,11 @@ mark_of(const char *status, int utf8)
 	static const struct {
 		const char *status, *word, *symbol;
 	} marks[] = {
-		{ "passed", "PASS   ", "\u2713" },
-		{ "failed", "FAIL   ", "\u2717" },
-		{ "error", "ERROR  ", "\u2717" },
-		{ "timeout", "TIMEOUT", "\u29d7" },
-		{ "not_run", "NOT RUN", "-" },
+		{"passed", "PASS   ", "\u2713"},
+		{"failed", "FAIL   ", "\u2717"},
+		{"error", "ERROR  ", "\u2717"},
+		{"timeout", "TIMEOUT", "\u29d7"},
+		{"not_run", "NOT RUN", "-"},
 	};
 	size_t i;
 
@@ -163,10 +163,10 @@ cli_report_print(FILE *f, json_object *resp, const struct cli_report_style *st)
 
 	if (!status)
 		return -1;
-	for (i = 0; status[i] && i < sizeof(upper) - 1; i++)
-		upper[i] = status[i] >= 'a' && status[i] <= 'z' ?
-				   (char)(status[i] - 'a' + 'A') :
-				   status[i];
+	for (i = 0; i < sizeof(upper) - 1 && status[i]; i++)
+		upper[i] = status[i] >= 'a' && status[i] <= 'z'
+				   ? (char)(status[i] - 'a' + 'A')
+				   : status[i];
 	upper[i] = '\0';
 	fprintf(f, "%s%s%s%s\n", st->color ? BOLD : "",
 		st->color ? color_of(status) : "", upper,

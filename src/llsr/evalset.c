@@ -12,7 +12,7 @@
 
 /* Input files are read whole; a HumanEval run of 164 tasks x 200 samples is
  * some 50 MB. */
-#define FILE_MAX (512u << 20)
+#define FILE_MAX  (512u << 20)
 #define TESTS_MAX (16u << 20)
 
 typedef int (*each_fn)(struct evalset *es, json_object *o, char *err,
@@ -292,8 +292,8 @@ slurp(const char *path, struct buf *b, char *err, size_t errlen)
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (buf_append(b, chunk, n) < 0) {
 			rc = fail(err, errlen, "%s: %s", path,
-				  errno == E2BIG ? "file too large" :
-						   strerror(errno));
+				  errno == E2BIG ? "file too large"
+						 : strerror(errno));
 			break;
 		}
 	}
@@ -332,7 +332,8 @@ each_object(struct evalset *es, const char *path, each_fn fn, char *err,
 		p++;
 	if (p < end && *p == '[') {
 		o = json_tokener_parse_ex(tok, p, (int)(end - p));
-		if (!o || json_tokener_get_parse_end(tok) != (size_t)(end - p)) {
+		if (!o ||
+		    json_tokener_get_parse_end(tok) != (size_t)(end - p)) {
 			/* Trailing spaces only are fine. */
 			const char *q = p + json_tokener_get_parse_end(tok);
 
@@ -419,9 +420,9 @@ add_problem(struct evalset *es, json_object *o, char *err, size_t errlen)
 		goto fail;
 	}
 	es->problems = np;
-	if (json_object_object_add(es->by_task, p.task_id,
-				   json_object_new_int64(
-					   (int64_t)es->nproblems)) < 0) {
+	if (json_object_object_add(
+		    es->by_task, p.task_id,
+		    json_object_new_int64((int64_t)es->nproblems)) < 0) {
 		fail(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -510,8 +511,7 @@ evalset_load_samples(struct evalset *es, const char *path, char *err,
 }
 
 int
-evalset_set_result(struct evalset *es, size_t i, int passed,
-		   const char *status)
+evalset_set_result(struct evalset *es, size_t i, int passed, const char *status)
 {
 	struct evalset_sample *s = &es->samples[i];
 	char *st;
@@ -529,8 +529,7 @@ evalset_set_result(struct evalset *es, size_t i, int passed,
 /* Marks the sample one results line names; 1 when it did, 0 when the line
  * names no sample, -1 on ENOMEM. */
 static int
-mark_result(struct evalset *es, const char *line, size_t len,
-	    json_tokener *tok)
+mark_result(struct evalset *es, const char *line, size_t len, json_tokener *tok)
 {
 	json_object *o, *v;
 	struct evalset_problem *p;
@@ -649,9 +648,9 @@ evalset_result_line(const struct evalset *es, size_t i, json_object *summary)
 	json_object_object_add(o, "sample",
 			       json_object_new_int64((int64_t)s->index));
 	json_object_object_add(o, "passed", json_object_new_boolean(s->passed));
-	json_object_object_add(o, "status",
-			       json_object_new_string(s->status ? s->status :
-								  ""));
+	json_object_object_add(
+		o, "status",
+		json_object_new_string(s->status ? s->status : ""));
 	json_object_object_add(o, "summary",
 			       summary ? json_object_get(summary) : NULL);
 	line = strdup(json_object_to_json_string_ext(

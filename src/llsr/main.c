@@ -21,8 +21,8 @@
 #include "llsr/cli_report.h"
 
 #define DEFAULT_URL "http://127.0.0.1:8080"
-#define FILE_MAX (16u << 20)
-#define MAX_KS 32
+#define FILE_MAX    (16u << 20)
+#define MAX_KS	    32
 
 enum {
 	OPT_URL = 256,
@@ -53,7 +53,7 @@ struct opts {
 	const char *problems, *samples, *out;
 	unsigned long ks[MAX_KS];
 	size_t nks;
-	int run_only, eval_only;	/* an option of that command was given */
+	int run_only, eval_only; /* an option of that command was given */
 };
 
 static void
@@ -103,8 +103,9 @@ parse_long(const char *name, const char *s, long lo, long hi, long *out)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "llsr: %s must be an integer from %ld to %ld: "
-				"'%s'\n",
+		fprintf(stderr,
+			"llsr: %s must be an integer from %ld to %ld: "
+			"'%s'\n",
 			name, lo, hi, s);
 		return -1;
 	}
@@ -146,27 +147,26 @@ static int
 parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "url", required_argument, NULL, OPT_URL },
-		{ "token", required_argument, NULL, OPT_TOKEN },
-		{ "http-timeout", required_argument, NULL, OPT_HTTP_TIMEOUT },
-		{ "retries", required_argument, NULL, OPT_RETRIES },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "code", required_argument, NULL, OPT_CODE },
-		{ "tests", required_argument, NULL, OPT_TESTS },
-		{ "entry-point", required_argument, NULL, OPT_ENTRY },
-		{ "stdin", required_argument, NULL, OPT_STDIN },
-		{ "memory-mb", required_argument, NULL, OPT_MEMORY },
-		{ "stop-on-first-failure", no_argument, NULL, OPT_STOP },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "problems", required_argument, NULL, OPT_PROBLEMS },
-		{ "samples", required_argument, NULL, OPT_SAMPLES },
-		{ "out", required_argument, NULL, OPT_OUT },
-		{ "batch", required_argument, NULL, OPT_BATCH },
-		{ "k", required_argument, NULL, OPT_K },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+		{"url", required_argument, NULL, OPT_URL},
+		{"token", required_argument, NULL, OPT_TOKEN},
+		{"http-timeout", required_argument, NULL, OPT_HTTP_TIMEOUT},
+		{"retries", required_argument, NULL, OPT_RETRIES},
+		{"timeout", required_argument, NULL, OPT_TIMEOUT},
+		{"code", required_argument, NULL, OPT_CODE},
+		{"tests", required_argument, NULL, OPT_TESTS},
+		{"entry-point", required_argument, NULL, OPT_ENTRY},
+		{"stdin", required_argument, NULL, OPT_STDIN},
+		{"memory-mb", required_argument, NULL, OPT_MEMORY},
+		{"stop-on-first-failure", no_argument, NULL, OPT_STOP},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"problems", required_argument, NULL, OPT_PROBLEMS},
+		{"samples", required_argument, NULL, OPT_SAMPLES},
+		{"out", required_argument, NULL, OPT_OUT},
+		{"batch", required_argument, NULL, OPT_BATCH},
+		{"k", required_argument, NULL, OPT_K},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
 	const char *env;
 	int c;
 
@@ -200,21 +200,48 @@ parse_args(int argc, char **argv, struct opts *o)
 				       &o->timeout_ms) < 0)
 				return -1;
 			break;
-		case OPT_CODE: o->code = optarg; o->run_only = 1; break;
-		case OPT_TESTS: o->tests = optarg; o->run_only = 1; break;
-		case OPT_ENTRY: o->entry = optarg; o->run_only = 1; break;
-		case OPT_STDIN: o->stdin_path = optarg; o->run_only = 1; break;
+		case OPT_CODE:
+			o->code = optarg;
+			o->run_only = 1;
+			break;
+		case OPT_TESTS:
+			o->tests = optarg;
+			o->run_only = 1;
+			break;
+		case OPT_ENTRY:
+			o->entry = optarg;
+			o->run_only = 1;
+			break;
+		case OPT_STDIN:
+			o->stdin_path = optarg;
+			o->run_only = 1;
+			break;
 		case OPT_MEMORY:
 			o->run_only = 1;
 			if (parse_long("--memory-mb", optarg, 1, 1 << 20,
 				       &o->memory_mb) < 0)
 				return -1;
 			break;
-		case OPT_STOP: o->stop = 1; o->run_only = 1; break;
-		case OPT_JSON: o->json = 1; o->run_only = 1; break;
-		case OPT_PROBLEMS: o->problems = optarg; o->eval_only = 1; break;
-		case OPT_SAMPLES: o->samples = optarg; o->eval_only = 1; break;
-		case OPT_OUT: o->out = optarg; o->eval_only = 1; break;
+		case OPT_STOP:
+			o->stop = 1;
+			o->run_only = 1;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			o->run_only = 1;
+			break;
+		case OPT_PROBLEMS:
+			o->problems = optarg;
+			o->eval_only = 1;
+			break;
+		case OPT_SAMPLES:
+			o->samples = optarg;
+			o->eval_only = 1;
+			break;
+		case OPT_OUT:
+			o->out = optarg;
+			o->eval_only = 1;
+			break;
 		case OPT_BATCH:
 			o->eval_only = 1;
 			if (parse_long("--batch", optarg, 1, CLI_EVAL_BATCH_MAX,
@@ -227,12 +254,11 @@ parse_args(int argc, char **argv, struct opts *o)
 				return -1;
 			break;
 		case 'V':
-			printf("llsr (ll-solution-runner) %s\n", PACKAGE_VERSION);
+			printf("llsr (ll-solution-runner) %s\n",
+			       PACKAGE_VERSION);
 			exit(0);
 		case 'h': usage(stdout); exit(0);
-		default:
-			fprintf(stderr, "Try 'llsr --help'.\n");
-			return -1;
+		default: fprintf(stderr, "Try 'llsr --help'.\n"); return -1;
 		}
 	}
 	if (optind >= argc) {
@@ -248,8 +274,9 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->command = argv[optind];
 	if (!strcmp(o->command, "run")) {
 		if (o->eval_only) {
-			fprintf(stderr, "llsr run: --problems, --samples, "
-					"--out, --batch and --k belong to eval\n");
+			fprintf(stderr,
+				"llsr run: --problems, --samples, "
+				"--out, --batch and --k belong to eval\n");
 			return -1;
 		}
 		if (!o->code) {
@@ -294,8 +321,8 @@ read_file(const char *path, struct buf *b)
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (buf_append(b, chunk, n) < 0) {
 			fprintf(stderr, "llsr: %s: %s\n", path,
-				errno == E2BIG ? "file too large" :
-						 strerror(errno));
+				errno == E2BIG ? "file too large"
+					       : strerror(errno));
 			rc = -1;
 			break;
 		}

@@ -373,7 +373,7 @@ def test_overload(binary, port):
     """One worker, a queue of one: of five simultaneous slow requests, one
     runs, one waits its turn, three get 503 overloaded with Retry-After at
     once (long before the first run ends)."""
-    st = Stack(binary, port, ["pool_size = 0", "queue_per_worker = 1"], workers=1)
+    st = Stack(binary, port, ["pool_size = 0", "max_queue = 1"], workers=1)
     try:
         import threading
         results = []

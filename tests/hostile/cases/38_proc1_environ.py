@@ -7,8 +7,12 @@ ALLOWED = {"PATH", "LANG", "HOME", "PYTHONDONTWRITEBYTECODE", "HOSTNAME"}
 
 
 def env_keys(pid):
-    with open("/proc/%s/environ" % pid, "rb") as f:
-        return {kv.split(b"=", 1)[0].decode() for kv in f.read().split(b"\0") if kv}
+    # PID 1 is the non-dumpable harness by default: not even readable.
+    try:
+        with open("/proc/%s/environ" % pid, "rb") as f:
+            return {kv.split(b"=", 1)[0].decode() for kv in f.read().split(b"\0") if kv}
+    except PermissionError:
+        return set()
 
 
 def harness_private():

@@ -39,8 +39,11 @@ def vm_read_pid1():
         _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
     buf = ctypes.create_string_buffer(16)
     local = iovec(ctypes.cast(buf, ctypes.c_void_p), 16)
-    with open("/proc/1/maps") as f:
-        start = int(f.readline().split("-")[0], 16)
+    try:  # a non-dumpable PID 1 does not even show its maps
+        with open("/proc/1/maps") as f:
+            start = int(f.readline().split("-")[0], 16)
+    except PermissionError:
+        return -1
     remote = iovec(start, 16)
     return libc.process_vm_readv(1, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
 
@@ -49,8 +52,11 @@ def mem_pid1():
     # /proc/1/mem: the same "may I attach" check as ptrace; reading PID 1's
     # memory (or writing it: code injection) must fail.
     got = []
-    with open("/proc/1/maps") as f:
-        start = int(f.readline().split("-")[0], 16)
+    try:  # a non-dumpable PID 1 does not even show its maps
+        with open("/proc/1/maps") as f:
+            start = int(f.readline().split("-")[0], 16)
+    except PermissionError:
+        return got
     try:
         with open("/proc/1/mem", "rb") as f:
             f.seek(start)

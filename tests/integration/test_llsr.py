@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+"""llsr(1), the command-line client, against a running service: `llsr run`
+on a passing and a failing submission (exit 0 and 1, the report names every
+test), --json, a transport error (exit 2), usage errors; `llsr eval` on five
+MBPP problems with two samples each (the reference solution, and one whose
+function returns None): pass@1 = 0.5, ten result lines, a rerun resumes
+(runs nothing, or only the lines that are missing), one request per sample
+with --batch 1; and a HumanEval-format problem (prompt + completion,
+check(entry_point)). Uses the batch API when the service has it, else the
+fallback, and passes either way. TAP on stdout.
+
+usage: test_llsr.py --bin PATH/llsr --url http://127.0.0.1:PORT [--mbpp FILE]
+
+MBPP (Mostly Basic Python Problems, Austin et al. 2021) is by Google
+Research, CC BY 4.0; this reads /work/shared/datasets/mbpp-sanitized.json.
+"""
+import argparse
+import ast
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+
+DEFAULT_MBPP = "/work/shared/datasets/mbpp-sanitized.json"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+results = []
+
+
+def tap(ok, name, detail=""):
+    results.append(bool(ok))
+    print("%s %d - %s" % ("ok" if ok else "not ok", len(results), name))
+    if not ok and detail:
+        for line in str(detail).splitlines()[:30]:
+            print("# " + line)
+    sys.stdout.flush()
+
+
+def note(text):
+    print("# " + text)
+    sys.stdout.flush()
+
+
+def run(binary, *args, env=None, timeout=300):
+    e = dict(os.environ)
+    e.pop("LLSR_URL", None)
+    e.pop("LLSR_TOKEN", None)
+    e.pop("NO_COLOR", None)
+    e.update(env or {})
+    p = subprocess.run([binary] + list(args), capture_output=True, text=True,
+                       timeout=timeout, stdin=subprocess.DEVNULL, env=e)
+    return p.returncode, p.stdout, p.stderr
+
+
+def write(d, name, text):
+    path = os.path.join(d, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def closed_port():
+    """A loopback port nothing listens on (bound, then released)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def pass_at(out, k):
+    m = re.search(r"^pass@%d: ([0-9.]+)$" % k, out, re.M)
+    return float(m.group(1)) if m else None
+
+
+def jsonl(path):
+    with open(path) as f:
+        return [json.loads(l) for l in f if l.strip()]
+
+
+def broken(code):
+    """The reference solution with its last function redefined to return
+    None: it loads, and every assert on that function fails."""
+    names = [n.name for n in ast.parse(code).body if isinstance(n, ast.FunctionDef)]
+    return code + "\n\ndef %s(*args, **kwargs):\n    return None\n" % names[-1]
+
+
+def check_run(binary, url, d):
+    sol = write(d, "sol.py", "def add(a, b):\n    return a + b\n")
+    good = write(d, "good.py", "assert add(1, 2) == 3\n\ndef test_negative():\n"
+                 "    assert add(-1, 1) == 0\n")
+    bad = write(d, "bad.py", "assert add(1, 2) == 3\nassert add(2, 2) == 5\n")
+
+    rc, out, err = run(binary, "run", "--url", url, "--code", sol, "--tests", good)
+    tap(rc == 0, "run, passing: exit 0", (rc, out, err))
+    tap("assert add(1, 2) == 3" in out and "test_negative" in out and "PASSED" in out
+        and "\033[" not in out and err == "",
+        "run, passing: plain report names every test", (out, err))
+
+    rc, out, err = run(binary, "run", "--code", sol, "--tests", bad, env={"LLSR_URL": url})
+    tap(rc == 1, "run, failing: exit 1 ($LLSR_URL)", (rc, out, err))
+    tap("assert add(1, 2) == 3" in out and "assert add(2, 2) == 5" in out
+        and re.search(r"^\s*FAIL\s+assert add\(2, 2\) == 5$", out, re.M)
+        and re.search(r"^\s*PASS\s+assert add\(1, 2\) == 3$", out, re.M)
+        and "4 == 5" in out and "Traceback" in out,
+        "run, failing: PASS/FAIL marks, names, message and traceback", out)
+    tap(re.search(r"^failed: 2 tests, 1 passed, 1 failed", out, re.M) is not None,
+        "run, failing: summary line", out)
+
+    rc, out, err = run(binary, "run", "--url", url, "--code", sol, "--tests", bad, "--json")
+    try:
+        doc = json.loads(out)
+    except ValueError as e:
+        doc = None
+        out += "\n%s" % e
+    tap(rc == 1 and isinstance(doc, dict) and doc.get("status") == "failed"
+        and doc["summary"]["passed"] == 1, "run --json: the service's JSON, exit 1",
+        (rc, out, err))
+
+    crash = write(d, "crash.py", "raise RuntimeError('at import')\n")
+    rc, out, err = run(binary, "run", "--url", url, "--code", crash, "--tests", good)
+    tap(rc == 1 and "ERROR" in out and "RuntimeError" in out,
+        "run, solution fails to load: exit 1, the error shown", (rc, out, err))
+
+    dead = "http://127.0.0.1:%d" % closed_port()
+    rc, out, err = run(binary, "run", "--url", dead, "--code", sol, "--tests", good)
+    tap(rc == 2 and out == "" and "llsr run:" in err and "127.0.0.1" in err,
+        "run, nothing listening: exit 2, a message on stderr", (rc, out, err))
+
+    rc, out, err = run(binary, "run", "--url", url, "--code", sol, "--timeout", "5")
+    tap(rc == 2 and "400" in err and "timeout_ms" in err,
+        "run, the service answers 400: exit 2, code and message on stderr", (rc, out, err))
+
+    for args in (["run"], ["run", "--tests", good], ["eval", "--problems", good],
+                 ["frobnicate"], [], ["run", "--code", sol, "--batch", "3"],
+                 ["eval", "--problems", good, "--samples", good, "--batch", "0"]):
+        rc, out, err = run(binary, *args)
+        tap(rc == 2 and out == "" and err != "",
+            "usage error %r: exit 2, message on stderr" % " ".join(args), (rc, out, err))
+
+    rc, out, err = run(binary, "--version")
+    tap(rc == 0 and re.fullmatch(r"llsr \(ll-solution-runner\) \d+\.\d+\.\d+\n", out),
+        "--version", (rc, out, err))
+    rc, out, err = run(binary, "--help")
+    tap(rc == 0 and out.startswith("usage: llsr run") and "--problems" in out,
+        "--help", (rc, out, err))
+
+
+def check_eval(binary, url, d, mbpp):
+    with open(mbpp) as f:
+        problems = json.load(f)[:5]
+    probs = write(d, "problems.jsonl", "".join(json.dumps(p) + "\n" for p in problems))
+    lines = []
+    for p in problems:
+        lines.append(json.dumps({"task_id": p["task_id"], "code": p["code"]}))
+        lines.append(json.dumps({"task_id": p["task_id"], "solution": broken(p["code"])}))
+    samples = write(d, "samples.jsonl", "\n".join(lines) + "\n")
+    out_path = os.path.join(d, "results.jsonl")
+
+    rc, out, err = run(binary, "eval", "--url", url, "--problems", probs,
+                       "--samples", samples, "--out", out_path, "--k", "1,2,10")
+    note("batch API: %s" % ("no, one request per sample" if "refused a batch" in err
+                            else "yes"))
+    tap(rc == 0, "eval: exit 0", (rc, out, err))
+    tap(pass_at(out, 1) == 0.5, "eval: pass@1 = 0.5", out)
+    tap(pass_at(out, 2) == 1.0 and pass_at(out, 10) is None,
+        "eval: pass@2 = 1.0 (n = 2), no pass@10", out)
+    tap("\r" not in err and "/10" not in err and "ETA" not in err,
+        "eval: no progress bar when stderr is not a terminal", err)
+    res = jsonl(out_path) if os.path.exists(out_path) else []
+    keys = {(r["task_id"], r["sample"]) for r in res}
+    want = {(p["task_id"], i) for p in problems for i in (0, 1)}
+    tap(len(res) == 10 and keys == want, "eval: 10 result lines, one per sample", res)
+    tap(all(r["passed"] == (r["sample"] == 0) and r["status"] in ("passed", "failed")
+            and isinstance(r["summary"], dict) for r in res),
+        "eval: the reference passes, the broken sample fails, with summaries", res)
+
+    rc, out, err = run(binary, "eval", "--url", url, "--problems", probs,
+                       "--samples", samples, "--out", out_path)
+    tap(rc == 0 and "0 run now, 10 from" in out and pass_at(out, 1) == 0.5
+        and len(jsonl(out_path)) == 10,
+        "eval rerun: resumes, runs nothing, same pass@1", (rc, out, err))
+
+    # Cut the file: three results lost, the last line half written.
+    with open(out_path) as f:
+        kept = f.readlines()[:7]
+    with open(out_path, "w") as f:
+        f.writelines(kept[:6] + [kept[6][:20]])
+    rc, out, err = run(binary, "eval", "--url", url, "--problems", probs,
+                       "--samples", samples, "--out", out_path)
+    with open(out_path) as f:
+        raw = f.read().splitlines()
+    good = []
+    for l in raw:
+        try:
+            good.append(json.loads(l))
+        except ValueError:
+            pass
+    tap(rc == 0 and "4 run now, 6 from" in out and pass_at(out, 1) == 0.5
+        and {(r["task_id"], r["sample"]) for r in good} == want and len(good) == 10,
+        "eval after an interrupted run: runs only the 4 missing samples", (rc, out, err, raw))
+
+    rc, out, err = run(binary, "eval", "--url", url, "--problems", mbpp,
+                       "--samples", samples, "--batch", "1")
+    tap(rc == 0 and pass_at(out, 1) == 0.5 and "refused a batch" not in err
+        and "tasks without samples are left out" in out,
+        "eval --batch 1 on the whole MBPP array, no results file: pass@1 = 0.5",
+        (rc, out, err))
+
+    # HumanEval format: prompt + completion, check(candidate) with entry_point.
+    he = {"task_id": "HumanEval/0", "prompt": "def add(a, b):\n    \"\"\"a + b\"\"\"\n",
+          "entry_point": "add", "canonical_solution": "    return a + b\n",
+          "test": "def check(candidate):\n    assert candidate(1, 2) == 3\n"
+                  "    assert candidate(0, 0) == 0\n"}
+    hprobs = write(d, "he.jsonl", json.dumps(he) + "\n")
+    hsamples = write(d, "he-samples.jsonl",
+                     json.dumps({"task_id": "HumanEval/0", "completion": "    return a + b\n"})
+                     + "\n" + json.dumps({"task_id": "HumanEval/0",
+                                          "completion": "    return a - b\n"}) + "\n"
+                     + json.dumps({"task_id": "HumanEval/0", "completion": "    return b + a\n"})
+                     + "\n")
+    hout = os.path.join(d, "he-results.jsonl")
+    rc, out, err = run(binary, "eval", "--url", url, "--problems", hprobs,
+                       "--samples", hsamples, "--out", hout, "--k", "1,2,3")
+    res = jsonl(hout) if os.path.exists(hout) else []
+    tap(rc == 0 and abs(pass_at(out, 1) - 2 / 3) < 1e-3 and pass_at(out, 2) == 1.0
+        and [r["passed"] for r in res] == [True, False, True]
+        and all(r["task_id"] == "HumanEval/0" for r in res),
+        "eval, HumanEval format: pass@1 = 0.6667, pass@2 = 1", (rc, out, err, res))
+
+    rc, out, err = run(binary, "eval", "--url", "http://127.0.0.1:%d" % closed_port(),
+                       "--problems", probs, "--samples", samples)
+    tap(rc == 2 and "llsr eval:" in err, "eval, nothing listening: exit 2", (rc, out, err))
+    bad = write(d, "bad-samples.jsonl", '{"task_id": 999999, "code": "x"}\n')
+    rc, out, err = run(binary, "eval", "--url", url, "--problems", probs, "--samples", bad)
+    tap(rc == 2 and "bad-samples.jsonl:1: task_id 999999 is not in the problems" in err,
+        "eval, a sample of an unknown task: exit 2 with file and line", (rc, out, err))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--mbpp", default=DEFAULT_MBPP)
+    a = ap.parse_args()
+    binary = os.path.abspath(a.bin)
+    host = urllib.parse.urlsplit(a.url).hostname
+    if host not in LOOPBACK:
+        print("Bail out! --url must be a loopback address: %s" % a.url)
+        return 1
+    d = tempfile.mkdtemp(prefix="llsr-cli.")
+    try:
+        check_run(binary, a.url, d)
+        if os.path.exists(a.mbpp):
+            check_eval(binary, a.url, d, a.mbpp)
+        else:
+            results.append(True)
+            print("ok %d - eval # SKIP %s not found" % (len(results), a.mbpp))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    print("1..%d" % len(results))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
