@@ -427,10 +427,10 @@ out:
 }
 
 int
-engine_update_memory(struct engine *e, const char *id, long memory_mb,
-		     struct llsr_err *err)
+engine_update_limits(struct engine *e, const char *id, long memory_mb,
+		     double cpus, long pids, struct llsr_err *err)
 {
-	char path[256], body[128];
+	char path[256], body[192];
 	struct buf resp;
 	long long mem = (long long)memory_mb << 20;
 	long status = 0;
@@ -438,8 +438,10 @@ engine_update_memory(struct engine *e, const char *id, long memory_mb,
 
 	buf_init(&resp, RESPONSE_MAX);
 	snprintf(path, sizeof(path), "/containers/%s/update", id);
-	snprintf(body, sizeof(body), "{\"Memory\":%lld,\"MemorySwap\":%lld}",
-		 mem, mem);
+	snprintf(body, sizeof(body),
+		 "{\"Memory\":%lld,\"MemorySwap\":%lld,\"NanoCpus\":%lld,"
+		 "\"PidsLimit\":%ld}",
+		 mem, mem, (long long)(cpus * 1e9), pids);
 	rc = engine_call(e, "POST", path, 0, body, &status, &resp, err);
 	if (rc == 0 && status != 200)
 		rc = engine_fail("update", status, &resp, err);

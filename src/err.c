@@ -14,6 +14,7 @@ err_set(struct llsr_err *e, int status, const char *code, const char *fmt, ...)
 		return -1;
 	e->status = status;
 	e->code = code;
+	e->index = -1;
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
@@ -26,4 +27,5 @@ err_clear(struct llsr_err *e)
 	e->status = 0;
 	e->code = NULL;
 	e->message[0] = '\0';
+	e->index = -1;
 }

@@ -40,19 +40,14 @@ b64_string(const unsigned char *p, size_t n)
 	return o;
 }
 
-int
-harness_frame(const struct request *r, const struct config *cfg,
-	      const char *nonce, struct buf *out)
+/* The job object of one submission (the single frame's keys). */
+static json_object *
+job_object(const struct request *r, const struct config *cfg)
 {
 	json_object *job = json_object_new_object();
-	const char *s;
-	size_t len;
-	int rc = -1;
 
 	if (!job)
-		return -1;
-	json_object_object_add(job, "v", json_object_new_int(1));
-	json_object_object_add(job, "nonce", json_object_new_string(nonce));
+		return NULL;
 	json_object_object_add(job, "code", b64_string(r->code, r->code_len));
 	json_object_object_add(job, "tests", b64_string(r->tests, r->tests_len));
 	json_object_object_add(job, "stdin",
@@ -67,15 +62,74 @@ harness_frame(const struct request *r, const struct config *cfg,
 			       json_object_new_int64(r->test_timeout_ms));
 	json_object_object_add(job, "output_limit",
 			       json_object_new_int64(cfg->output_limit_bytes));
-	json_object_object_add(job, "report_limit",
-			       json_object_new_int64(cfg->report_limit_bytes));
 	json_object_object_add(job, "stop_on_first_failure",
 			       json_object_new_boolean(r->stop_on_first_failure));
+	return job;
+}
+
+static int
+append_frame(json_object *job, struct buf *out)
+{
+	const char *s;
+	size_t len;
+
 	s = json_object_to_json_string_length(job, JSON_C_TO_STRING_PLAIN, &len);
 	if (s && buf_printf(out, "LLSR1 %zu\n", len) == 0 &&
 	    buf_append(out, s, len) == 0)
-		rc = 0;
+		return 0;
+	return -1;
+}
+
+int
+harness_frame(const struct request *r, const struct config *cfg,
+	      const char *nonce, struct buf *out)
+{
+	json_object *job = job_object(r, cfg);
+	int rc;
+
+	if (!job)
+		return -1;
+	json_object_object_add(job, "v", json_object_new_int(1));
+	json_object_object_add(job, "nonce", json_object_new_string(nonce));
+	json_object_object_add(job, "report_limit",
+			       json_object_new_int64(cfg->report_limit_bytes));
+	rc = append_frame(job, out);
 	json_object_put(job);
+	return rc;
+}
+
+int
+harness_frame_batch(const struct request_set *rs, const char *nonce,
+		    long parallel, long report_limit, const struct config *cfg,
+		    struct buf *out)
+{
+	json_object *frame = json_object_new_object();
+	json_object *list = json_object_new_array_ext((int)rs->n);
+	size_t i;
+	int rc = -1;
+
+	if (!frame || !list)
+		goto out;
+	for (i = 0; i < rs->n; i++) {
+		json_object *job = job_object(&rs->items[i], cfg);
+
+		if (!job)
+			goto out;
+		json_object_object_add(job, "memory_mb",
+				       json_object_new_int64(rs->items[i].memory_mb));
+		json_object_array_add(list, job);
+	}
+	json_object_object_add(frame, "v", json_object_new_int(1));
+	json_object_object_add(frame, "nonce", json_object_new_string(nonce));
+	json_object_object_add(frame, "report_limit",
+			       json_object_new_int64(report_limit));
+	json_object_object_add(frame, "parallel", json_object_new_int64(parallel));
+	json_object_object_add(frame, "batch", list);
+	list = NULL;
+	rc = append_frame(frame, out);
+out:
+	json_object_put(list);
+	json_object_put(frame);
 	return rc;
 }
 
@@ -225,15 +279,13 @@ bad:
 	return NULL;
 }
 
-json_object *
-harness_report(const char *out, size_t len, const char *nonce)
+const char *
+harness_report_line(const char *out, size_t len, const char *nonce,
+		    size_t *line_len)
 {
 	const char *line = NULL, *p = out, *end = out + len;
-	size_t nl = strlen(nonce), line_len = 0;
-	json_tokener *tok;
-	json_object *raw, *rep = NULL;
+	size_t nl = strlen(nonce);
 
-	/* The last complete line that starts with the nonce and a space. */
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 
@@ -242,20 +294,83 @@ harness_report(const char *out, size_t len, const char *nonce)
 		if ((size_t)(eol - p) > nl && memcmp(p, nonce, nl) == 0 &&
 		    p[nl] == ' ') {
 			line = p + nl + 1;
-			line_len = (size_t)(eol - line);
+			*line_len = (size_t)(eol - line);
 		}
 		p = eol + 1;
 	}
-	if (!line || line_len > INT32_MAX)
+	return line;
+}
+
+/* Parses one complete JSON value from line[0..len). */
+static json_object *
+parse_line(const char *line, size_t len)
+{
+	json_tokener *tok;
+	json_object *raw = NULL;
+
+	if (len > INT32_MAX)
 		return NULL;
 	tok = json_tokener_new_ex(32);
 	if (!tok)
 		return NULL;
-	raw = json_tokener_parse_ex(tok, line, (int)line_len);
-	if (raw && json_tokener_get_error(tok) == json_tokener_success &&
-	    json_tokener_get_parse_end(tok) == line_len)
-		rep = validate(raw);
-	json_object_put(raw);
+	raw = json_tokener_parse_ex(tok, line, (int)len);
+	if (raw && (json_tokener_get_error(tok) != json_tokener_success ||
+		    json_tokener_get_parse_end(tok) != len)) {
+		json_object_put(raw);
+		raw = NULL;
+	}
 	json_tokener_free(tok);
+	return raw;
+}
+
+json_object *
+harness_report(const char *out, size_t len, const char *nonce)
+{
+	size_t line_len = 0;
+	const char *line = harness_report_line(out, len, nonce, &line_len);
+	json_object *raw, *rep;
+
+	if (!line || !(raw = parse_line(line, line_len)))
+		return NULL;
+	rep = validate(raw);
+	json_object_put(raw);
 	return rep;
+}
+
+json_object *
+harness_report_batch(const char *out, size_t len, const char *nonce, size_t n)
+{
+	size_t line_len = 0, i;
+	const char *line = harness_report_line(out, len, nonce, &line_len);
+	json_object *raw, *results, *list = NULL, *one;
+
+	if (!line || !(raw = parse_line(line, line_len)))
+		return NULL;
+	list = json_object_new_array_ext((int)n);
+	if (!list)
+		goto fail;
+	if (json_object_object_get_ex(raw, "results", &results)) {
+		if (!json_object_is_type(results, json_type_array) ||
+		    json_object_array_length(results) != n)
+			goto fail;
+		for (i = 0; i < n; i++) {
+			one = validate(json_object_array_get_idx(results, i));
+			if (!one)
+				goto fail;
+			json_object_array_add(list, one);
+		}
+	} else {
+		/* The harness refused the frame: that answer is everyone's. */
+		one = validate(raw);
+		if (!one)
+			goto fail;
+		for (i = 0; i < n; i++)
+			json_object_array_add(list, i ? json_object_get(one) : one);
+	}
+	json_object_put(raw);
+	return list;
+fail:
+	json_object_put(list);
+	json_object_put(raw);
+	return NULL;
 }

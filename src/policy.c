@@ -97,9 +97,9 @@ policy_container_spec(const struct config *cfg, const struct policy_limits *lim,
 	json_object_object_add(host, "Memory", json_object_new_int64(mem));
 	json_object_object_add(host, "MemorySwap", json_object_new_int64(mem));
 	json_object_object_add(host, "NanoCpus",
-			       json_object_new_int64((long long)(cfg->cpus * 1e9)));
+			       json_object_new_int64((long long)(lim->cpus * 1e9)));
 	json_object_object_add(host, "PidsLimit",
-			       json_object_new_int64(cfg->pids_limit));
+			       json_object_new_int64(lim->pids));
 	json_object_array_add(ulimits, ulimit("nofile", cfg->nofile));
 	json_object_array_add(ulimits, ulimit("fsize", (long long)cfg->fsize_mb << 20));
 	json_object_array_add(ulimits, ulimit("core", 0));

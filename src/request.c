@@ -203,22 +203,24 @@ complete_before(const char *body, size_t end)
 	return done;
 }
 
-int
-request_parse(struct request *r, const char *body, size_t len,
-	      const struct config *cfg, struct llsr_err *e)
+/* Parses body as one JSON object; NULL with e set when it is not one. */
+static json_object *
+parse_body(const char *body, size_t len, struct llsr_err *e)
 {
 	json_tokener *tok;
 	json_object *obj = NULL;
 	enum json_tokener_error jerr;
 	size_t end;
-	int rc = -1;
 
-	memset(r, 0, sizeof(*r));
-	if (len > INT32_MAX)
-		return err_set(e, 400, "invalid_json", "body too large");
+	if (len > INT32_MAX) {
+		err_set(e, 400, "invalid_json", "body too large");
+		return NULL;
+	}
 	tok = json_tokener_new_ex(REQUEST_MAX_DEPTH);
-	if (!tok)
-		return err_set(e, 500, "internal_error", "out of memory");
+	if (!tok) {
+		err_set(e, 500, "internal_error", "out of memory");
+		return NULL;
+	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	obj = json_tokener_parse_ex(tok, body, (int)len);
 	jerr = json_tokener_get_error(tok);
@@ -235,7 +237,7 @@ request_parse(struct request *r, const char *body, size_t len,
 			err_set(e, 400, "invalid_json",
 				"body is not valid JSON at byte offset %zu: %s",
 				end, json_tokener_error_desc(jerr));
-		goto out;
+		goto fail;
 	}
 	while (end < len && strchr(" \t\r\n", body[end]) && body[end])
 		end++;
@@ -243,19 +245,120 @@ request_parse(struct request *r, const char *body, size_t len,
 		err_set(e, 400, "invalid_json",
 			"body is not valid JSON: trailing data at byte offset %zu",
 			end);
-		goto out;
+		goto fail;
 	}
 	if (!json_object_is_type(obj, json_type_object)) {
 		err_set(e, 400, "invalid_json", "body must be a JSON object");
-		goto out;
+		goto fail;
 	}
-	rc = parse_object(r, obj, cfg, e);
-out:
+	json_tokener_free(tok);
+	return obj;
+fail:
 	json_object_put(obj);
 	json_tokener_free(tok);
+	return NULL;
+}
+
+int
+request_parse(struct request *r, const char *body, size_t len,
+	      const struct config *cfg, struct llsr_err *e)
+{
+	json_object *obj;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	obj = parse_body(body, len, e);
+	if (!obj)
+		return -1;
+	rc = parse_object(r, obj, cfg, e);
+	json_object_put(obj);
 	if (rc < 0)
 		request_release(r);
 	return rc;
+}
+
+static int
+parse_batch(struct request_set *rs, json_object *obj, const struct config *cfg,
+	    struct llsr_err *e)
+{
+	json_object *list;
+	size_t i, n;
+
+	json_object_object_foreach(obj, key, val) {
+		(void)val;
+		if (strcmp(key, "submissions") != 0)
+			return err_set(e, 400, "invalid_field",
+				       "unknown field '%.64s' next to "
+				       "'submissions'", key);
+	}
+	list = json_object_object_get(obj, "submissions");
+	if (!json_object_is_type(list, json_type_array))
+		return err_set(e, 400, "invalid_field",
+			       "field 'submissions' must be an array");
+	n = json_object_array_length(list);
+	if (n == 0 || n > (size_t)cfg->max_batch)
+		return err_set(e, 400, "invalid_field",
+			       "field 'submissions' must hold 1 to %ld "
+			       "submissions, not %zu", cfg->max_batch, n);
+	rs->items = calloc(n, sizeof(*rs->items));
+	if (!rs->items)
+		return err_set(e, 500, "internal_error", "out of memory");
+	rs->batch = 1;
+	for (i = 0; i < n; i++) {
+		json_object *el = json_object_array_get_idx(list, i);
+		char msg[sizeof(e->message)];
+
+		if (!json_object_is_type(el, json_type_object))
+			err_set(e, 400, "invalid_field", "must be an object");
+		else if (parse_object(&rs->items[i], el, cfg, e) == 0) {
+			rs->n = i + 1;
+			continue;
+		}
+		rs->n = i + 1;
+		snprintf(msg, sizeof(msg), "submissions[%zu]: %.460s", i, e->message);
+		memcpy(e->message, msg, sizeof(msg));
+		e->index = (long)i;
+		return -1;
+	}
+	return 0;
+}
+
+int
+request_parse_set(struct request_set *rs, const char *body, size_t len,
+		  const struct config *cfg, struct llsr_err *e)
+{
+	json_object *obj;
+	int rc;
+
+	memset(rs, 0, sizeof(*rs));
+	obj = parse_body(body, len, e);
+	if (!obj)
+		return -1;
+	if (json_object_object_get_ex(obj, "submissions", NULL)) {
+		rc = parse_batch(rs, obj, cfg, e);
+	} else {
+		rs->items = calloc(1, sizeof(*rs->items));
+		rc = rs->items ? parse_object(rs->items, obj, cfg, e) :
+				 err_set(e, 500, "internal_error", "out of memory");
+		rs->n = rs->items ? 1 : 0;
+	}
+	json_object_put(obj);
+	if (rc < 0)
+		request_set_release(rs);
+	return rc;
+}
+
+void
+request_set_release(struct request_set *rs)
+{
+	size_t i;
+
+	if (!rs)
+		return;
+	for (i = 0; i < rs->n; i++)
+		request_release(&rs->items[i]);
+	free(rs->items);
+	memset(rs, 0, sizeof(*rs));
 }
 
 void

@@ -109,6 +109,57 @@ result_build(const struct run_outcome *o)
 	return res;
 }
 
+/* Sum of the tests' durations: a batch element's own run time. */
+static double
+tests_time(json_object *rep)
+{
+	json_object *tests = get(rep, "tests");
+	size_t i, n = tests ? json_object_array_length(tests) : 0;
+	double t = 0;
+
+	for (i = 0; i < n; i++)
+		t += json_object_get_double(
+			get(json_object_array_get_idx(tests, i), "duration_ms"));
+	return t;
+}
+
+json_object *
+result_build_batch(const struct run_outcome *o, size_t n)
+{
+	json_object *res = json_object_new_object();
+	json_object *list = json_object_new_array_ext((int)n);
+	size_t i;
+
+	if (!res || !list) {
+		json_object_put(res);
+		json_object_put(list);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		struct run_outcome one = *o;
+		json_object *v;
+
+		one.report = o->report ? json_object_array_get_idx(o->report, i) :
+					 NULL;
+		if (one.report) {
+			one.duration_ms = tests_time(one.report);
+			one.oom_killed = json_object_object_get_ex(one.report,
+								   "oom_killed",
+								   &v) &&
+					 json_object_get_boolean(v);
+		}
+		v = result_build(&one);
+		if (!v) {
+			json_object_put(list);
+			json_object_put(res);
+			return NULL;
+		}
+		json_object_array_add(list, v);
+	}
+	json_object_object_add(res, "results", list);
+	return res;
+}
+
 json_object *
 result_error(const char *code, const char *message)
 {

@@ -70,6 +70,7 @@ read_stream(struct engine_stream *st, struct run_outcome *o, struct buf *out,
 	struct demux dm;
 	struct sink sink = { out, &o->diag, 0, 0 };
 	char chunk[16384];
+	size_t line_len;
 
 	demux_init(&dm);
 	for (;;) {
@@ -88,29 +89,37 @@ read_stream(struct engine_stream *st, struct run_outcome *o, struct buf *out,
 				log_warn("garbage in the engine stream");
 			return;
 		}
-		if (sink.line_end && demux_idle(&dm)) {
-			o->report = harness_report(out->data, out->len, nonce);
-			if (o->report)
-				return;
-		}
+		if (sink.line_end && demux_idle(&dm) &&
+		    harness_report_line(out->data, out->len, nonce, &line_len))
+			return;
 	}
+}
+
+void
+runner_limits(const struct config *cfg, long memory_mb,
+	      struct policy_limits *lim)
+{
+	lim->memory_mb = memory_mb;
+	lim->cpus = cfg->cpus;
+	lim->pids = cfg->pids_limit;
+	lim->deadline_unix = 0;
 }
 
 int
 runner_warm(struct engine *e, const struct config *cfg, const char *owner,
-	    long memory_mb, struct warm *w, struct llsr_err *err)
+	    const struct policy_limits *want, struct warm *w,
+	    struct llsr_err *err)
 {
-	struct policy_limits lim;
+	struct policy_limits lim = *want;
 	json_object *spec;
 	char name[64];
 	int rc = -1;
 
 	memset(w, 0, sizeof(*w));
-	lim.memory_mb = memory_mb;
 	/* Long enough for a warm container to wait and then run; a sweeper
 	 * may remove it after that. */
 	lim.deadline_unix = (long)time(NULL) + cfg->pool_max_age_s +
-			    cfg->timeout_ms / 1000 + 60;
+			    cfg->batch_timeout_ms / 1000 + 60;
 	spec = policy_container_spec(cfg, &lim, owner);
 	if (!spec)
 		return err_set(err, 500, "internal_error", "out of memory");
@@ -124,7 +133,7 @@ runner_warm(struct engine *e, const struct config *cfg, const char *owner,
 		goto out;
 	}
 	w->born_ms = clock_now_ms();
-	w->memory_mb = memory_mb;
+	w->lim = lim;
 	rc = 0;
 out:
 	if (rc < 0)
@@ -153,16 +162,19 @@ runner_warm_discard(struct engine *e, struct warm *w)
 	w->id[0] = '\0';
 }
 
-/* Takes w for r when it fits; else discards it. 1 when taken. */
+/* Takes w for a job of size want when it fits (its limits are changed
+ * when they differ); else discards it. 1 when taken. */
 static int
-take_warm(struct engine *e, const struct config *cfg, const struct request *r,
-	  struct warm *w, struct warm *into)
+take_warm(struct engine *e, const struct config *cfg,
+	  const struct policy_limits *want, struct warm *w, struct warm *into)
 {
 	if (!w || !w->id[0])
 		return 0;
 	if (runner_warm_usable(cfg, w) &&
-	    (w->memory_mb == r->memory_mb ||
-	     engine_update_memory(e, w->id, r->memory_mb, NULL) == 0)) {
+	    ((w->lim.memory_mb == want->memory_mb && w->lim.cpus == want->cpus &&
+	      w->lim.pids == want->pids) ||
+	     engine_update_limits(e, w->id, want->memory_mb, want->cpus,
+				  want->pids, NULL) == 0)) {
 		*into = *w;
 		memset(w, 0, sizeof(*w));
 		return 1;
@@ -173,38 +185,33 @@ take_warm(struct engine *e, const struct config *cfg, const struct request *r,
 	return 0;
 }
 
-int
-runner_run(struct engine *e, const struct config *cfg, const struct request *r,
-	   const char *owner, struct warm *w, struct run_outcome *o,
-	   struct llsr_err *err)
+/* Runs one frame (a single job or a batch) in w's container or a fresh one
+ * of size lim, until the report line, wall_ms (plus the grace), or the
+ * output cap. The raw stdout is left in out. */
+static int
+run_frame(struct engine *e, const struct config *cfg, const char *owner,
+	  const struct policy_limits *lim, struct warm *w,
+	  const struct buf *frame, const char *nonce, long wall_ms,
+	  struct run_outcome *o, struct buf *out, struct llsr_err *err)
 {
 	struct engine_stream *st = NULL;
 	struct engine_state state;
 	struct warm c;
-	struct buf frame, out;
-	char nonce[HARNESS_NONCE_LEN + 1];
 	double t0 = 0;
 	int64_t deadline = 0;
 	int attempt, rc = -1;
 
-	buf_init(&frame, (size_t)cfg->max_body_bytes * 2 + 4096);
-	buf_init(&out, (size_t)cfg->report_limit_bytes + 4096);
-	if (harness_nonce(nonce) < 0 || harness_frame(r, cfg, nonce, &frame) < 0) {
-		err_set(err, 500, "internal_error", "cannot build the job");
-		goto out;
-	}
 	for (attempt = 0;; attempt++) {
-		o->warm = attempt == 0 && take_warm(e, cfg, r, w, &c);
-		if (!o->warm &&
-		    runner_warm(e, cfg, owner, r->memory_mb, &c, err) < 0)
+		o->warm = attempt == 0 && take_warm(e, cfg, lim, w, &c);
+		if (!o->warm && runner_warm(e, cfg, owner, lim, &c, err) < 0)
 			goto out;
 		memcpy(o->container_id, c.id, sizeof(o->container_id));
 		st = c.st;
 
 		/* The time limit counts from the hand-over. */
 		t0 = clock_now_msf();
-		deadline = clock_now_ms() + r->timeout_ms + RUNNER_GRACE_MS;
-		if (engine_stream_send(st, frame.data, frame.len, deadline) == 0)
+		deadline = clock_now_ms() + wall_ms + RUNNER_GRACE_MS;
+		if (engine_stream_send(st, frame->data, frame->len, deadline) == 0)
 			break;
 		if (!o->warm) {
 			err_set(err, 503, "engine_error",
@@ -220,19 +227,58 @@ runner_run(struct engine *e, const struct config *cfg, const struct request *r,
 		o->container_id[0] = '\0';
 	}
 	engine_stream_close_write(st);
-	read_stream(st, o, &out, nonce, deadline);
+	read_stream(st, o, out, nonce, deadline);
 	o->duration_ms = clock_now_msf() - t0;
 	log_debug("container %.12s (%s): stream ended after %.1f ms",
 		  o->container_id, o->warm ? "warm" : "cold", o->duration_ms);
 	if (o->timed_out || o->output_over) {
-		json_object_put(o->report);
-		o->report = NULL;
 		/* Close our end first: a container blocked writing into a full
 		 * stream would otherwise hold up the engine's kill. */
 		engine_stream_free(st);
 		st = NULL;
 		engine_kill(e, o->container_id, NULL);
+	} else if (!harness_report_line(out->data, out->len, nonce,
+					&(size_t){ 0 })) {
+		if (engine_inspect(e, o->container_id, &state, err) < 0) {
+			/* The stream ended without a report and the engine is
+			 * gone: it stopped under the run. That is the engine's
+			 * failure, not a verdict on the submission. */
+			log_error("run ended without a report: %s",
+				  err->message);
+			goto out;
+		}
+		o->oom_killed = state.oom_killed;
+		if (!state.running)
+			o->exit_code = state.exit_code;
 	}
+	rc = 0;
+out:
+	engine_stream_free(st);
+	return rc;
+}
+
+int
+runner_run(struct engine *e, const struct config *cfg, const struct request *r,
+	   const char *owner, struct warm *w, struct run_outcome *o,
+	   struct llsr_err *err)
+{
+	struct policy_limits lim;
+	struct buf frame, out;
+	char nonce[HARNESS_NONCE_LEN + 1];
+	int rc = -1;
+
+	buf_init(&frame, (size_t)cfg->max_body_bytes * 2 + 4096);
+	buf_init(&out, (size_t)cfg->report_limit_bytes + 4096);
+	if (harness_nonce(nonce) < 0 || harness_frame(r, cfg, nonce, &frame) < 0) {
+		err_set(err, 500, "internal_error", "cannot build the job");
+		goto out;
+	}
+	runner_limits(cfg, r->memory_mb, &lim);
+	if (run_frame(e, cfg, owner, &lim, w, &frame, nonce, r->timeout_ms, o,
+		      &out, err) < 0)
+		goto out;
+	if (!o->timed_out && !o->output_over)
+		o->report = harness_report(out.data, out.len, nonce);
 	if (o->report) {
 		json_object *v;
 
@@ -241,20 +287,67 @@ runner_run(struct engine *e, const struct config *cfg, const struct request *r,
 		o->oom_killed = json_object_object_get_ex(o->report, "oom_killed",
 							  &v) &&
 				json_object_get_boolean(v);
-	} else if (engine_inspect(e, o->container_id, &state, err) == 0) {
-		o->oom_killed = state.oom_killed;
-		if (!state.running)
-			o->exit_code = state.exit_code;
-	} else if (!o->timed_out && !o->output_over) {
-		/* The stream ended without a report and the engine is gone: it
-		 * stopped under the run. That is the engine's failure, not a
-		 * verdict on the submission. */
-		log_error("run ended without a report: %s", err->message);
-		goto out;
 	}
 	rc = 0;
 out:
-	engine_stream_free(st);
+	buf_release(&frame);
+	buf_release(&out);
+	return rc;
+}
+
+int
+runner_run_batch(struct engine *e, const struct config *cfg,
+		 const struct request_set *rs, const char *owner,
+		 struct warm *w, struct run_outcome *o, struct llsr_err *err)
+{
+	struct policy_limits lim;
+	struct buf frame, out;
+	char nonce[HARNESS_NONCE_LEN + 1];
+	long parallel, mem = 16, wall = 0, rounds, report_limit;
+	size_t i;
+	int rc = -1;
+
+	/* As many at once as the container has CPUs, each its own memory. */
+	parallel = (long)(cfg->batch_cpus + 0.999);
+	if (parallel < 1)
+		parallel = 1;
+	if ((size_t)parallel > rs->n)
+		parallel = (long)rs->n;
+	for (i = 0; i < rs->n; i++) {
+		if (rs->items[i].memory_mb > mem)
+			mem = rs->items[i].memory_mb;
+		if (rs->items[i].timeout_ms > wall)
+			wall = rs->items[i].timeout_ms;
+	}
+	rounds = ((long)rs->n + parallel - 1) / parallel;
+	wall = wall * rounds + 50 * (long)rs->n;
+	if (wall > cfg->batch_timeout_ms)
+		wall = cfg->batch_timeout_ms;
+	lim.memory_mb = mem * parallel + 64;
+	if (lim.memory_mb > cfg->batch_memory_mb)
+		lim.memory_mb = cfg->batch_memory_mb;
+	lim.cpus = cfg->batch_cpus;
+	lim.pids = cfg->pids_limit * parallel;
+	lim.deadline_unix = 0;
+	report_limit = cfg->report_limit_bytes * 4;
+
+	buf_init(&frame, (size_t)cfg->max_body_bytes * 2 + 4096);
+	buf_init(&out, (size_t)report_limit + 4096);
+	if (harness_nonce(nonce) < 0 ||
+	    harness_frame_batch(rs, nonce, parallel, report_limit, cfg,
+				&frame) < 0) {
+		err_set(err, 500, "internal_error", "cannot build the job");
+		goto out;
+	}
+	if (run_frame(e, cfg, owner, &lim, w, &frame, nonce, wall, o, &out,
+		      err) < 0)
+		goto out;
+	if (!o->timed_out && !o->output_over)
+		o->report = harness_report_batch(out.data, out.len, nonce, rs->n);
+	if (o->report)
+		o->exit_code = 0;
+	rc = 0;
+out:
 	buf_release(&frame);
 	buf_release(&out);
 	return rc;

@@ -66,14 +66,16 @@ service_free(struct service *s)
 static void
 pool_fill(struct service *s)
 {
+	struct policy_limits lim;
 	struct llsr_err err;
 	long i;
 
+	runner_limits(s->cfg, s->cfg->memory_mb, &lim);
 	for (i = 0; i < s->cfg->pool_size; i++) {
 		if (s->pool[i].id[0])
 			continue;
-		if (runner_warm(s->engine, s->cfg, s->owner, s->cfg->memory_mb,
-				&s->pool[i], &err) < 0) {
+		if (runner_warm(s->engine, s->cfg, s->owner, &lim, &s->pool[i],
+				&err) < 0) {
 			log_warn("warming a container: %s", err.message);
 			return;
 		}
@@ -136,6 +138,15 @@ reply_error(struct reply *rp, int status, const char *code, const char *message)
 }
 
 void
+reply_error_at(struct reply *rp, const struct llsr_err *err)
+{
+	reply_error(rp, err->status, err->code, err->message);
+	if (err->index >= 0 && rp->body)
+		json_object_object_add(json_object_object_get(rp->body, "error"),
+				       "index", json_object_new_int64(err->index));
+}
+
+void
 reply_release(struct reply *rp)
 {
 	json_object_put(rp->body);
@@ -146,37 +157,46 @@ void
 service_run_code(struct service *s, const char *body, size_t len,
 		 struct reply *rp)
 {
-	struct request req;
+	struct request_set rs;
 	struct llsr_err err;
 	struct run_outcome *o = &s->pending;
+	int rc;
 
 	s->requests++;
 	err_clear(&err);
-	if (request_parse(&req, body, len, s->cfg, &err) < 0) {
-		reply_error(rp, err.status, err.code, err.message);
+	if (request_parse_set(&rs, body, len, s->cfg, &err) < 0) {
+		reply_error_at(rp, &err);
 		return;
 	}
 	runner_outcome_init(o);
 	s->have_pending = 1;
-	if (runner_run(s->engine, s->cfg, &req, s->owner, pool_take(s), o,
-		       &err) < 0) {
+	if (rs.batch)
+		rc = runner_run_batch(s->engine, s->cfg, &rs, s->owner,
+				      pool_take(s), o, &err);
+	else
+		rc = runner_run(s->engine, s->cfg, rs.items, s->owner,
+				pool_take(s), o, &err);
+	if (rc < 0) {
 		log_error("run failed: %s: %s", err.code, err.message);
-		reply_error(rp, err.status, err.code, err.message);
+		reply_error_at(rp, &err);
 	} else {
 		rp->status = 200;
-		rp->body = result_build(o);
+		rp->body = rs.batch ? result_build_batch(o, rs.n) :
+				      result_build(o);
 		if (!rp->body)
 			reply_error(rp, 500, "internal_error", "out of memory");
-		else
+		else if (!rs.batch)
 			rp->verdict = json_object_get_string(
 				json_object_object_get(rp->body, "status"));
+		else
+			rp->verdict = "batch";
 		if (o->diag.len && !o->report)
 			log_warn("harness stderr: %.512s", o->diag.data);
 	}
 	if (o->container_id[0])
 		snprintf(rp->container, sizeof(rp->container), "%.12s",
 			 o->container_id);
-	request_release(&req);
+	request_set_release(&rs);
 }
 
 static long

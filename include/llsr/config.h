@@ -48,6 +48,12 @@ struct config {
 	long max_body_bytes;
 	long max_queue;			/* requests waiting for a worker */
 
+	/* Batches: {"submissions": [...]} in one container */
+	long max_batch;			/* submissions in one batch */
+	double batch_cpus;		/* CPUs of a batch's container */
+	long batch_memory_mb;		/* memory of a batch's container */
+	long batch_timeout_ms;		/* wall clock of a whole batch */
+
 	/* Authentication. The tokens of key auth_tokens and then those read
 	 * from auth_token_file at load time, held in the struct itself (no
 	 * heap: a copy of the struct is a complete, independent config).

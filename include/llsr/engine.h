@@ -58,9 +58,10 @@ int engine_kill(struct engine *e, const char *id, struct llsr_err *err);
 int engine_remove(struct engine *e, const char *id, struct llsr_err *err);
 int engine_inspect(struct engine *e, const char *id, struct engine_state *st,
 		   struct llsr_err *err);
-/* Changes a container's memory limit (and swap limit, to the same). */
-int engine_update_memory(struct engine *e, const char *id, long memory_mb,
-			 struct llsr_err *err);
+/* Changes a running container's limits: memory (and swap, to the same),
+ * CPUs and pids. */
+int engine_update_limits(struct engine *e, const char *id, long memory_mb,
+			 double cpus, long pids, struct llsr_err *err);
 /* Sets *present to 1 or 0. */
 int engine_image_present(struct engine *e, const char *image, int *present,
 			 struct llsr_err *err);

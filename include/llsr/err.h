@@ -9,6 +9,7 @@ struct llsr_err {
 	int status;		/* HTTP status, e.g. 400 */
 	const char *code;	/* static string, e.g. "invalid_base64" */
 	char message[512];
+	long index;		/* batch element at fault, or -1 */
 };
 
 /* Fills e (e can be NULL: then nothing happens). Returns -1 so that callers

@@ -22,6 +22,24 @@ int harness_nonce(char *nonce);
 int harness_frame(const struct request *r, const struct config *cfg,
 		  const char *nonce, struct buf *out);
 
+/* Appends the batch frame for rs->items[0..rs->n) (docs/protocol.md, "Batch
+ * frames"): parallel submissions at once, the whole report under
+ * report_limit bytes. 0, or -1 on ENOMEM or over out's cap. */
+int harness_frame_batch(const struct request_set *rs, const char *nonce,
+			long parallel, long report_limit,
+			const struct config *cfg, struct buf *out);
+
+/* The last complete line that starts with "<nonce> ", or NULL; *len is its
+ * length without the newline. */
+const char *harness_report_line(const char *out, size_t len, const char *nonce,
+				size_t *line_len);
+
+/* Parses a batch report of n results: a new array of n validated reports
+ * (caller frees), or NULL. A single-run report (the harness refused the
+ * frame) is returned as n copies of it. */
+json_object *harness_report_batch(const char *out, size_t len,
+				  const char *nonce, size_t n);
+
 /* Finds the last complete line "<nonce> <json>\n" in out[0..len), and
  * checks every field of the report against the protocol. Returns a new
  * object holding only the known, valid fields (caller frees with

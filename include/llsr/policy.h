@@ -14,8 +14,12 @@
 /* The command the image runs: the harness, reading its job from stdin. */
 #define POLICY_HARNESS_PATH "/opt/llsr/harness.py"
 
+/* The size of a sandbox: a single run's is the configuration's (a client
+ * may lower memory_mb); a batch's is larger. */
 struct policy_limits {
 	long memory_mb;
+	double cpus;
+	long pids;
 	long deadline_unix;	/* when the container must be gone at the latest */
 };
 

@@ -37,4 +37,18 @@ int request_parse(struct request *r, const char *body, size_t len,
 /* Frees what r owns; r can be NULL. */
 void request_release(struct request *r);
 
+/* The submissions of one body: a single one ({"code": ...}), or a batch
+ * ({"submissions": [{"code": ...}, ...]}, at most cfg->max_batch). */
+struct request_set {
+	struct request *items;
+	size_t n;
+	int batch;		/* the body was a batch */
+};
+
+/* Like request_parse, for either form. An element's error names it: the
+ * message starts with "submissions[i]: " and e->index is i. */
+int request_parse_set(struct request_set *rs, const char *body, size_t len,
+		      const struct config *cfg, struct llsr_err *e);
+void request_set_release(struct request_set *rs);
+
 #endif

@@ -11,6 +11,11 @@
 /* Returns a new object (caller frees with json_object_put), NULL on ENOMEM. */
 json_object *result_build(const struct run_outcome *o);
 
+/* Builds {"results": [...]} for a batch of n: each element exactly a single
+ * run's answer, from o->report[i] or, without a report, from what the
+ * runner saw (then every element shares that verdict). */
+json_object *result_build_batch(const struct run_outcome *o, size_t n);
+
 /* Builds {"error": {"code": code, "message": message}}. */
 json_object *result_error(const char *code, const char *message);
 

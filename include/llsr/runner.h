@@ -12,6 +12,7 @@
 #include "llsr/config.h"
 #include "llsr/engine.h"
 #include "llsr/err.h"
+#include "llsr/policy.h"
 #include "llsr/request.h"
 
 /* How long past the client's time limit the harness gets to report before
@@ -25,13 +26,18 @@ struct warm {
 	char id[ENGINE_ID_LEN + 1];	/* "" when the slot is empty */
 	struct engine_stream *st;
 	int64_t born_ms;		/* clock_now_ms when it was made */
-	long memory_mb;
+	struct policy_limits lim;	/* the size it was made at */
 };
 
-/* Makes a container ready at memory_mb. On failure nothing is left behind
+/* The size of a single run's sandbox at memory_mb. */
+void runner_limits(const struct config *cfg, long memory_mb,
+		   struct policy_limits *lim);
+
+/* Makes a container ready at size lim. On failure nothing is left behind
  * (a container created half-way is removed) and w is empty. */
 int runner_warm(struct engine *e, const struct config *cfg, const char *owner,
-		long memory_mb, struct warm *w, struct llsr_err *err);
+		const struct policy_limits *lim, struct warm *w,
+		struct llsr_err *err);
 
 /* 1 when w can still take a job: younger than pool_max_age_s and its stream
  * idle (a closed or chatty stream means the container or engine died). */
@@ -43,7 +49,8 @@ void runner_warm_discard(struct engine *e, struct warm *w);
 struct run_outcome {
 	char container_id[ENGINE_ID_LEN + 1];	/* "" when none exists */
 	int warm;		/* the run used a warm container */
-	json_object *report;	/* validated harness report, or NULL */
+	json_object *report;	/* validated harness report (a batch: an
+				 * array of them), or NULL */
 	int timed_out;		/* the runner's own wall clock killed it */
 	int output_over;	/* the stream went past the read cap */
 	int oom_killed;		/* the engine says the kernel OOM-killed it */
@@ -65,6 +72,16 @@ void runner_outcome_init(struct run_outcome *o);
 int runner_run(struct engine *e, const struct config *cfg,
 	       const struct request *r, const char *owner, struct warm *w,
 	       struct run_outcome *o, struct llsr_err *err);
+
+/* Runs the submissions of a batch in one container (w's, resized, or a
+ * fresh one): up to ceil(batch_cpus) at once, each in its own processes
+ * and directory with its own limits (the harness's batch frame). On
+ * success o->report is an array of rs->n reports, or NULL as for
+ * runner_run. Same contract as runner_run otherwise. */
+int runner_run_batch(struct engine *e, const struct config *cfg,
+		     const struct request_set *rs, const char *owner,
+		     struct warm *w, struct run_outcome *o,
+		     struct llsr_err *err);
 
 /* Removes the container if any and frees what o holds. Safe to call twice.
  * Returns -1 when the engine did not remove it: the id is then left in

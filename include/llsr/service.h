@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "llsr/config.h"
+#include "llsr/err.h"
 
 struct service;
 
@@ -36,6 +37,8 @@ void service_health(struct service *s, struct reply *rp);
 /* Fills rp with {"error": {code, message}}. */
 void reply_error(struct reply *rp, int status, const char *code,
 		 const char *message);
+/* The same from an error; a batch element's error also carries "index". */
+void reply_error_at(struct reply *rp, const struct llsr_err *err);
 void reply_release(struct reply *rp);
 
 /* Runs the deferred work (removing the used container, warming the next);
