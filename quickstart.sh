@@ -197,6 +197,16 @@ run_tests() {
 		conf/ll-solution-runner.conf "$run" 18080 2
 	python3 tests/integration/run.py --url http://127.0.0.1:18080 >"$tap" 2>&1 || true
 	cat "$tap"
+	python3 tests/integration/test_llsr.py --bin "$sanbuild/llsr" \
+		--url http://127.0.0.1:18080 >"$run/llsr.tap" 2>&1 || true
+	cat "$run/llsr.tap"
+	count_tap "$run/llsr.tap"
+	if [ -f tests/integration/test_batch.py ]; then
+		python3 tests/integration/test_batch.py --url http://127.0.0.1:18080 \
+			>"$run/batch.tap" 2>&1 || true
+		cat "$run/batch.tap"
+		count_tap "$run/batch.tap"
+	fi
 	tests/integration/stack.sh stop "$run"
 	count_tap "$tap"
 

@@ -35,6 +35,15 @@ one(const char *text, size_t len)
 	json_object_to_json_string(res);
 	json_object_put(res);
 	json_object_put(o.report);
+	/* The same bytes as a batch report of two. */
+	o.report = harness_report_batch(text, len, NONCE, 2);
+	if (o.report && json_object_array_length(o.report) != 2)
+		abort();
+	res = result_build_batch(&o, 2);
+	if (!res)
+		abort();
+	json_object_put(res);
+	json_object_put(o.report);
 	buf_release(&o.diag);
 }
 

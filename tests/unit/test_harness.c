@@ -193,6 +193,33 @@ START_TEST(unknown_fields_dropped)
 }
 END_TEST
 
+START_TEST(batch_report)
+{
+	char text[16384];
+	json_object *r, *v;
+
+	snprintf(text, sizeof(text), "%s {\"results\":[%s,%s]}\n", NONCE, good,
+		 good);
+	r = harness_report_batch(text, strlen(text), NONCE, 2);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(json_object_array_length(r), 2);
+	ck_assert(json_object_object_get_ex(json_object_array_get_idx(r, 1),
+					    "status", &v));
+	ck_assert_str_eq(json_object_get_string(v), "failed");
+	json_object_put(r);
+	/* The wrong count, or one bad element, refuses the whole report. */
+	ck_assert_ptr_null(harness_report_batch(text, strlen(text), NONCE, 3));
+	snprintf(text, sizeof(text), "%s {\"results\":[%s,{}]}\n", NONCE, good);
+	ck_assert_ptr_null(harness_report_batch(text, strlen(text), NONCE, 2));
+	/* A refused frame answers for every element. */
+	snprintf(text, sizeof(text), "%s %s\n", NONCE, good);
+	r = harness_report_batch(text, strlen(text), NONCE, 3);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(json_object_array_length(r), 3);
+	json_object_put(r);
+}
+END_TEST
+
 static Suite *
 harness_suite(void)
 {
@@ -206,6 +233,7 @@ harness_suite(void)
 	tcase_add_test(tc, incomplete_line);
 	tcase_add_test(tc, invalid_reports);
 	tcase_add_test(tc, unknown_fields_dropped);
+	tcase_add_test(tc, batch_report);
 	suite_add_tcase(s, tc);
 	return s;
 }

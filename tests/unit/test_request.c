@@ -238,6 +238,70 @@ START_TEST(embedded_nul_body)
 }
 END_TEST
 
+START_TEST(batch)
+{
+	struct request_set rs;
+
+	err_clear(&err);
+	ck_assert_int_eq(request_parse_set(&rs, "{\"submissions\":[{\"code\":"
+						"\"eA==\"},{\"code\":\"eQ==\","
+						"\"timeout_ms\":500}]}",
+					   strlen("{\"submissions\":[{\"code\":"
+						  "\"eA==\"},{\"code\":\"eQ==\","
+						  "\"timeout_ms\":500}]}"),
+					   &cfg, &err),
+			 0);
+	ck_assert_int_eq(rs.batch, 1);
+	ck_assert_uint_eq(rs.n, 2);
+	ck_assert_str_eq((char *)rs.items[0].code, "x");
+	ck_assert_str_eq((char *)rs.items[1].code, "y");
+	ck_assert_int_eq(rs.items[1].timeout_ms, 500);
+	request_set_release(&rs);
+
+	ck_assert_int_eq(request_parse_set(&rs, "{\"code\":\"eA==\"}", 15, &cfg,
+					   &err),
+			 0);
+	ck_assert_int_eq(rs.batch, 0);
+	ck_assert_uint_eq(rs.n, 1);
+	request_set_release(&rs);
+}
+END_TEST
+
+static void
+expect_batch_error(const char *body, const char *sub, long index)
+{
+	struct request_set rs;
+
+	err_clear(&err);
+	ck_assert_int_eq(request_parse_set(&rs, body, strlen(body), &cfg, &err),
+			 -1);
+	ck_assert_int_eq(err.status, 400);
+	ck_assert_msg(strstr(err.message, sub), "message '%s' lacks '%s'",
+		      err.message, sub);
+	ck_assert_int_eq(err.index, index);
+	ck_assert_ptr_null(rs.items);
+}
+
+START_TEST(batch_errors)
+{
+	expect_batch_error("{\"submissions\":[]}", "1 to 1000", -1);
+	expect_batch_error("{\"submissions\":{}}", "must be an array", -1);
+	expect_batch_error("{\"submissions\":[{\"code\":\"eA==\"}],\"x\":1}",
+			   "unknown field 'x'", -1);
+	expect_batch_error("{\"submissions\":[{\"code\":\"eA==\"},5]}",
+			   "submissions[1]: must be an object", 1);
+	expect_batch_error("{\"submissions\":[{\"code\":\"eA==\"},"
+			   "{\"code\":\"eA==\"},{\"code\":\"!!\"}]}",
+			   "submissions[2]: field 'code' is not valid base64", 2);
+	expect_batch_error("{\"submissions\":[{\"tests\":\"eA==\"}]}",
+			   "submissions[0]: field 'code' is required", 0);
+	cfg.max_batch = 2;
+	expect_batch_error("{\"submissions\":[{\"code\":\"\"},{\"code\":\"\"},"
+			   "{\"code\":\"\"}]}",
+			   "1 to 2 submissions, not 3", -1);
+}
+END_TEST
+
 static Suite *
 request_suite(void)
 {
@@ -260,6 +324,8 @@ request_suite(void)
 	tcase_add_test(tc, entry_point);
 	tcase_add_test(tc, unknown_field);
 	tcase_add_test(tc, embedded_nul_body);
+	tcase_add_test(tc, batch);
+	tcase_add_test(tc, batch_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
