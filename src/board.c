@@ -17,7 +17,7 @@
 #include "llsr/board.h"
 
 #define BOARD_SLOTS 256
-#define BOARD_MAGIC 0x6c6c7362u	/* "llsb" */
+#define BOARD_MAGIC 0x6c6c7362u /* "llsb" */
 
 struct slot {
 	atomic_int pid;
@@ -47,7 +47,7 @@ board_name(int fd, char *name, size_t size)
 {
 	struct sockaddr_un sun;
 	socklen_t len = sizeof(sun);
-	uint64_t h = 1469598103934665603ull;	/* FNV-1a */
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
 	struct stat st;
 	size_t i;
 
@@ -55,7 +55,8 @@ board_name(int fd, char *name, size_t size)
 	if (getsockname(fd, (struct sockaddr *)&sun, &len) == 0 &&
 	    sun.sun_family == AF_UNIX && sun.sun_path[0]) {
 		for (i = 0; i < sizeof(sun.sun_path) && sun.sun_path[i]; i++)
-			h = (h ^ (unsigned char)sun.sun_path[i]) * 1099511628211ull;
+			h = (h ^ (unsigned char)sun.sun_path[i]) *
+			    1099511628211ull;
 	} else if (fstat(fd, &st) == 0) {
 		h = ((uint64_t)st.st_dev << 32) ^ (uint64_t)st.st_ino;
 	}
@@ -126,8 +127,8 @@ board_idle_others(struct board *b)
 		struct slot *s = &b->t->slot[i];
 		int pid = atomic_load(&s->pid);
 
-		if (s != b->mine && pid && atomic_load(&s->state) == BOARD_IDLE &&
-		    alive(pid))
+		if (s != b->mine && pid &&
+		    atomic_load(&s->state) == BOARD_IDLE && alive(pid))
 			n++;
 	}
 	return n;

@@ -34,7 +34,7 @@ buf_grow(struct buf *b, size_t n)
 	ncap = b->cap ? b->cap : 256;
 	while (ncap < need)
 		ncap = ncap > ((size_t)-1) / 2 ? need : ncap * 2;
-	if (ncap - 1 > b->max)	/* b->max + 1 would wrap at SIZE_MAX */
+	if (ncap - 1 > b->max) /* b->max + 1 would wrap at SIZE_MAX */
 		ncap = b->max + 1;
 	p = realloc(b->data, ncap);
 	if (!p) {

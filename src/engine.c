@@ -18,23 +18,23 @@
 /* Engine answers we read are small JSON documents; a list of containers is
  * the largest. */
 #define RESPONSE_MAX (4u << 20)
-#define HEADER_MAX (16u << 10)
+#define HEADER_MAX   (16u << 10)
 
 struct engine {
-	const struct config *cfg;	/* borrowed */
-	CURL *curl;			/* reused for every plain call */
+	const struct config *cfg; /* borrowed */
+	CURL *curl;		  /* reused for every plain call */
 	struct curl_slist *json_hdr;
-	char sock[512];			/* unix socket path, "" for TCP */
-	char base[512];			/* scheme://host[:port] */
-	char version[16];		/* negotiated, "" = not yet */
-	char ping_version[16];		/* API-Version header of the last ping */
+	char sock[512];	       /* unix socket path, "" for TCP */
+	char base[512];	       /* scheme://host[:port] */
+	char version[16];      /* negotiated, "" = not yet */
+	char ping_version[16]; /* API-Version header of the last ping */
 };
 
 struct engine_stream {
 	CURL *curl;
 	curl_socket_t fd;
 	int tls;
-	char *pending;			/* stream bytes that came with the headers */
+	char *pending; /* stream bytes that came with the headers */
 	size_t pending_len, pending_off;
 };
 
@@ -73,7 +73,8 @@ engine_new(const struct config *cfg)
 
 		while (n > 0 && cfg->engine_url[n - 1] == '/')
 			n--;
-		snprintf(e->base, sizeof(e->base), "%.*s", (int)n, cfg->engine_url);
+		snprintf(e->base, sizeof(e->base), "%.*s", (int)n,
+			 cfg->engine_url);
 	}
 	return e;
 }
@@ -181,7 +182,8 @@ engine_call(struct engine *e, const char *method, const char *path, int raw,
 	if (raw)
 		snprintf(url, sizeof(url), "%s%s", e->base, path);
 	else
-		snprintf(url, sizeof(url), "%s/v%s%s", e->base, e->version, path);
+		snprintf(url, sizeof(url), "%s/v%s%s", e->base, e->version,
+			 path);
 
 	curl_easy_reset(c);
 	engine_setopts(e, c);
@@ -225,8 +227,9 @@ engine_fail(const char *what, long status, const struct buf *resp,
 {
 	char msg[384];
 
-	return err_set(err, 503, "engine_error", "engine %s failed: HTTP %ld: %s",
-		       what, status, engine_message(resp, msg, sizeof(msg)));
+	return err_set(err, 503, "engine_error",
+		       "engine %s failed: HTTP %ld: %s", what, status,
+		       engine_message(resp, msg, sizeof(msg)));
 }
 
 int
@@ -260,8 +263,9 @@ engine_ping(struct engine *e, struct llsr_err *err)
 		goto out;
 	}
 	snprintf(e->version, sizeof(e->version), "%s",
-		 version_cmp(e->ping_version, ENGINE_API_MAX) < 0 ?
-			 e->ping_version : ENGINE_API_MAX);
+		 version_cmp(e->ping_version, ENGINE_API_MAX) < 0
+			 ? e->ping_version
+			 : ENGINE_API_MAX);
 out:
 	buf_release(&resp);
 	return rc;
@@ -273,7 +277,8 @@ valid_id(const char *s)
 	size_t i;
 
 	for (i = 0; i < ENGINE_ID_LEN; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[i] == '\0';
 }
@@ -292,13 +297,15 @@ engine_create(struct engine *e, const char *name, json_object *spec, char *id,
 	buf_init(&resp, RESPONSE_MAX);
 	snprintf(path, sizeof(path), "/containers/create?name=%s", name);
 	if (engine_call(e, "POST", path, 0,
-			json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN),
+			json_object_to_json_string_ext(spec,
+						       JSON_C_TO_STRING_PLAIN),
 			&status, &resp, err) < 0)
 		goto out;
 	if (status == 404) {
 		err_set(err, 503, "image_missing",
 			"sandbox image '%s' is missing on the engine: build it "
-			"with docker/build-image.sh", e->cfg->image);
+			"with docker/build-image.sh",
+			e->cfg->image);
 		goto out;
 	}
 	if (status != 201) {
@@ -309,7 +316,8 @@ engine_create(struct engine *e, const char *name, json_object *spec, char *id,
 	if (!o || !json_object_object_get_ex(o, "Id", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
 	    !valid_id(json_object_get_string(v))) {
-		err_set(err, 503, "engine_error", "engine create gave no valid Id");
+		err_set(err, 503, "engine_error",
+			"engine create gave no valid Id");
 		goto out;
 	}
 	memcpy(id, json_object_get_string(v), ENGINE_ID_LEN + 1);
@@ -389,7 +397,8 @@ state_flag(json_object *o, const char *k)
 {
 	json_object *v;
 
-	return json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v);
+	return json_object_object_get_ex(o, k, &v) &&
+	       json_object_get_boolean(v);
 }
 
 int
@@ -412,13 +421,15 @@ engine_inspect(struct engine *e, const char *id, struct engine_state *st,
 	}
 	o = json_tokener_parse(resp.data ? resp.data : "");
 	if (!o || !json_object_object_get_ex(o, "State", &state)) {
-		err_set(err, 503, "engine_error", "engine inspect gave no State");
+		err_set(err, 503, "engine_error",
+			"engine inspect gave no State");
 		goto out;
 	}
 	st->running = state_flag(state, "Running");
 	st->oom_killed = state_flag(state, "OOMKilled");
-	st->exit_code = json_object_object_get_ex(state, "ExitCode", &v) ?
-				json_object_get_int(v) : -1;
+	st->exit_code = json_object_object_get_ex(state, "ExitCode", &v)
+				? json_object_get_int(v)
+				: -1;
 	rc = 0;
 out:
 	json_object_put(o);
@@ -530,7 +541,8 @@ engine_list_labelled(struct engine *e, const char *label, json_object **list,
 	}
 	o = json_tokener_parse(resp.data ? resp.data : "");
 	if (!o || !json_object_is_type(o, json_type_array)) {
-		err_set(err, 503, "engine_error", "engine list is not an array");
+		err_set(err, 503, "engine_error",
+			"engine list is not an array");
 		goto out;
 	}
 	keep = json_object_new_array();
@@ -558,7 +570,7 @@ out:
 static int
 wait_fd(curl_socket_t fd, short events, int64_t deadline)
 {
-	struct pollfd p = { .fd = fd, .events = events };
+	struct pollfd p = {.fd = fd, .events = events};
 	int64_t left;
 	int n;
 
@@ -640,7 +652,7 @@ engine_stream_recv(struct engine_stream *s, void *buf, size_t cap,
 int
 engine_stream_idle(struct engine_stream *s)
 {
-	struct pollfd p = { .fd = s->fd, .events = POLLIN };
+	struct pollfd p = {.fd = s->fd, .events = POLLIN};
 
 	if (s->pending_off < s->pending_len)
 		return 0;

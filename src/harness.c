@@ -49,21 +49,22 @@ job_object(const struct request *r, const struct config *cfg)
 	if (!job)
 		return NULL;
 	json_object_object_add(job, "code", b64_string(r->code, r->code_len));
-	json_object_object_add(job, "tests", b64_string(r->tests, r->tests_len));
+	json_object_object_add(job, "tests",
+			       b64_string(r->tests, r->tests_len));
 	json_object_object_add(job, "stdin",
 			       b64_string(r->stdin_data, r->stdin_len));
-	json_object_object_add(job, "entry_point",
-			       r->entry_point ?
-				       json_object_new_string(r->entry_point) :
-				       NULL);
+	json_object_object_add(
+		job, "entry_point",
+		r->entry_point ? json_object_new_string(r->entry_point) : NULL);
 	json_object_object_add(job, "timeout_ms",
 			       json_object_new_int64(r->timeout_ms));
 	json_object_object_add(job, "test_timeout_ms",
 			       json_object_new_int64(r->test_timeout_ms));
 	json_object_object_add(job, "output_limit",
 			       json_object_new_int64(cfg->output_limit_bytes));
-	json_object_object_add(job, "stop_on_first_failure",
-			       json_object_new_boolean(r->stop_on_first_failure));
+	json_object_object_add(
+		job, "stop_on_first_failure",
+		json_object_new_boolean(r->stop_on_first_failure));
 	return job;
 }
 
@@ -73,7 +74,8 @@ append_frame(json_object *job, struct buf *out)
 	const char *s;
 	size_t len;
 
-	s = json_object_to_json_string_length(job, JSON_C_TO_STRING_PLAIN, &len);
+	s = json_object_to_json_string_length(job, JSON_C_TO_STRING_PLAIN,
+					      &len);
 	if (s && buf_printf(out, "LLSR1 %zu\n", len) == 0 &&
 	    buf_append(out, s, len) == 0)
 		return 0;
@@ -115,15 +117,17 @@ harness_frame_batch(const struct request_set *rs, const char *nonce,
 
 		if (!job)
 			goto out;
-		json_object_object_add(job, "memory_mb",
-				       json_object_new_int64(rs->items[i].memory_mb));
+		json_object_object_add(
+			job, "memory_mb",
+			json_object_new_int64(rs->items[i].memory_mb));
 		json_object_array_add(list, job);
 	}
 	json_object_object_add(frame, "v", json_object_new_int(1));
 	json_object_object_add(frame, "nonce", json_object_new_string(nonce));
 	json_object_object_add(frame, "report_limit",
 			       json_object_new_int64(report_limit));
-	json_object_object_add(frame, "parallel", json_object_new_int64(parallel));
+	json_object_object_add(frame, "parallel",
+			       json_object_new_int64(parallel));
 	json_object_object_add(frame, "batch", list);
 	list = NULL;
 	rc = append_frame(frame, out);
@@ -141,19 +145,14 @@ static int
 kind_ok(json_object *v, enum kind k)
 {
 	switch (k) {
-	case K_STR:
-		return json_object_is_type(v, json_type_string);
-	case K_STR_NULL:
-		return !v || json_object_is_type(v, json_type_string);
-	case K_INT:
-		return json_object_is_type(v, json_type_int);
-	case K_INT_NULL:
-		return !v || json_object_is_type(v, json_type_int);
+	case K_STR: return json_object_is_type(v, json_type_string);
+	case K_STR_NULL: return !v || json_object_is_type(v, json_type_string);
+	case K_INT: return json_object_is_type(v, json_type_int);
+	case K_INT_NULL: return !v || json_object_is_type(v, json_type_int);
 	case K_NUM:
 		return json_object_is_type(v, json_type_int) ||
 		       json_object_is_type(v, json_type_double);
-	case K_BOOL:
-		return json_object_is_type(v, json_type_boolean);
+	case K_BOOL: return json_object_is_type(v, json_type_boolean);
 	}
 	return 0;
 }
@@ -203,39 +202,30 @@ one_of(json_object *v, const char *const *set)
 	return 0;
 }
 
-static const char *const run_statuses[] = { "passed", "failed", "error",
-	"timeout", "memory_limit", "output_limit", NULL };
-static const char *const test_statuses[] = { "passed", "failed", "error",
-	"timeout", "not_run", NULL };
+static const char *const run_statuses[] = {
+	"passed",	"failed",	"error", "timeout",
+	"memory_limit", "output_limit", NULL};
+static const char *const test_statuses[] = {"passed",  "failed",  "error",
+					    "timeout", "not_run", NULL};
 
-static const struct field report_fields[] = {
-	{ "status", K_STR, 1 },
-	{ "stdout", K_STR, 1 },
-	{ "stderr", K_STR, 1 },
-	{ "stdout_truncated", K_BOOL, 1 },
-	{ "stderr_truncated", K_BOOL, 1 },
-	{ "oom_killed", K_BOOL, 0 },
-	{ NULL, K_STR, 0 }
-};
+static const struct field report_fields[] = {{"status", K_STR, 1},
+					     {"stdout", K_STR, 1},
+					     {"stderr", K_STR, 1},
+					     {"stdout_truncated", K_BOOL, 1},
+					     {"stderr_truncated", K_BOOL, 1},
+					     {"oom_killed", K_BOOL, 0},
+					     {NULL, K_STR, 0}};
 static const struct field test_fields[] = {
-	{ "index", K_INT, 1 },
-	{ "name", K_STR, 1 },
-	{ "line", K_INT_NULL, 0 },
-	{ "status", K_STR, 1 },
-	{ "duration_ms", K_NUM, 1 },
-	{ "message", K_STR_NULL, 0 },
-	{ "traceback", K_STR_NULL, 0 },
-	{ "stdout", K_STR_NULL, 0 },
-	{ "stderr", K_STR_NULL, 0 },
-	{ NULL, K_STR, 0 }
-};
-static const struct field error_fields[] = {
-	{ "type", K_STR, 1 },
-	{ "message", K_STR, 1 },
-	{ "line", K_INT_NULL, 0 },
-	{ "traceback", K_STR_NULL, 0 },
-	{ NULL, K_STR, 0 }
-};
+	{"index", K_INT, 1},	      {"name", K_STR, 1},
+	{"line", K_INT_NULL, 0},      {"status", K_STR, 1},
+	{"duration_ms", K_NUM, 1},    {"message", K_STR_NULL, 0},
+	{"traceback", K_STR_NULL, 0}, {"stdout", K_STR_NULL, 0},
+	{"stderr", K_STR_NULL, 0},    {NULL, K_STR, 0}};
+static const struct field error_fields[] = {{"type", K_STR, 1},
+					    {"message", K_STR, 1},
+					    {"line", K_INT_NULL, 0},
+					    {"traceback", K_STR_NULL, 0},
+					    {NULL, K_STR, 0}};
 
 static json_object *
 validate(json_object *src)
@@ -256,8 +246,8 @@ validate(json_object *src)
 	list = json_object_new_array_ext((int)n);
 	json_object_object_add(dst, "tests", list);
 	for (i = 0; i < n; i++) {
-		json_object *t = copy_fields(json_object_array_get_idx(tests, i),
-					     test_fields);
+		json_object *t = copy_fields(
+			json_object_array_get_idx(tests, i), test_fields);
 
 		if (!t)
 			goto bad;
@@ -365,7 +355,8 @@ harness_report_batch(const char *out, size_t len, const char *nonce, size_t n)
 		if (!one)
 			goto fail;
 		for (i = 0; i < n; i++)
-			json_object_array_add(list, i ? json_object_get(one) : one);
+			json_object_array_add(list,
+					      i ? json_object_get(one) : one);
 	}
 	json_object_put(raw);
 	return list;

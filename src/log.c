@@ -12,7 +12,8 @@
 static const char *log_ident = "ll-solution-runner";
 static int log_syslog;
 static int log_level = LOG_LVL_INFO;
-static _Thread_local char log_reqid[64];	/* per thread: the overflow thread has none */
+static _Thread_local char
+	log_reqid[64]; /* per thread: the overflow thread has none */
 
 void
 log_init(const char *ident, int use_syslog, int level)
@@ -36,8 +37,8 @@ log_set_request(const char *id)
 static void
 log_vwrite(int level, const char *fmt, va_list ap)
 {
-	static const char *names[] = { "error", "warn", "info", "debug" };
-	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	static const char *names[] = {"error", "warn", "info", "debug"};
+	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 	char msg[2048];
 	char ts[32];
 	struct tm tm;
@@ -56,19 +57,20 @@ log_vwrite(int level, const char *fmt, va_list ap)
 	now = time(NULL);
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	/* One write per line so that workers sharing stderr do not interleave. */
+	/* One write per line so that workers sharing stderr do not interleave.
+	 */
 	dprintf(STDERR_FILENO, "%s %s[%ld] %s: %s%s%s%s\n", ts, log_ident,
 		(long)getpid(), names[level], log_reqid[0] ? "[" : "",
 		log_reqid, log_reqid[0] ? "] " : "", msg);
 }
 
-#define LOG_FN(name, level)                                                \
-	void name(const char *fmt, ...)                                    \
-	{                                                                  \
-		va_list ap;                                                \
-		va_start(ap, fmt);                                         \
-		log_vwrite(level, fmt, ap);                                \
-		va_end(ap);                                                \
+#define LOG_FN(name, level)                                                    \
+	void name(const char *fmt, ...)                                        \
+	{                                                                      \
+		va_list ap;                                                    \
+		va_start(ap, fmt);                                             \
+		log_vwrite(level, fmt, ap);                                    \
+		va_end(ap);                                                    \
 	}
 
 LOG_FN(log_error, LOG_LVL_ERROR)

@@ -68,13 +68,12 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check-config", required_argument, NULL, 'C' },
-		{ "dump-config", no_argument, NULL, 'D' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+		{"config", required_argument, NULL, 'c'},
+		{"check-config", required_argument, NULL, 'C'},
+		{"dump-config", no_argument, NULL, 'D'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
 	struct config cfg;
 	struct service *svc;
 	const char *path = NULL;
@@ -82,9 +81,7 @@ main(int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "c:Vh", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
+		case 'c': path = optarg; break;
 		case 'C':
 			config_defaults(&cfg);
 			problems = config_load(&cfg, optarg, stderr);
@@ -94,18 +91,12 @@ main(int argc, char **argv)
 			else
 				printf("%s: OK\n", optarg);
 			return problems ? 1 : 0;
-		case 'D':
-			dump = 1;
-			break;
+		case 'D': dump = 1; break;
 		case 'V':
 			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			return 0;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (optind != argc) {
@@ -119,9 +110,10 @@ main(int argc, char **argv)
 	if (path) {
 		problems = config_load(&cfg, path, stderr);
 		if (problems) {
-			fprintf(stderr, "ll-solution-runner: %s: %d problem%s, "
-				"not starting\n", path, problems,
-				problems == 1 ? "" : "s");
+			fprintf(stderr,
+				"ll-solution-runner: %s: %d problem%s, "
+				"not starting\n",
+				path, problems, problems == 1 ? "" : "s");
 			return 1;
 		}
 	}
@@ -135,9 +127,9 @@ main(int argc, char **argv)
 	/* TLS is set up only for an https engine: its libraries' pages are a
 	 * large part of a worker's resident memory. */
 	if (install_signals() < 0 ||
-	    curl_global_init(strncmp(cfg.engine_url, "https://", 8) == 0 ?
-				     CURL_GLOBAL_DEFAULT :
-				     CURL_GLOBAL_NOTHING) != 0) {
+	    curl_global_init(strncmp(cfg.engine_url, "https://", 8) == 0
+				     ? CURL_GLOBAL_DEFAULT
+				     : CURL_GLOBAL_NOTHING) != 0) {
 		log_error("start-up failed");
 		return 1;
 	}

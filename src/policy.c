@@ -7,13 +7,9 @@
 #include "llsr/policy.h"
 
 /* The only environment the sandbox gets: nothing of the service's own. */
-static const char *const sandbox_env[] = {
-	"PATH=/usr/local/bin:/usr/bin:/bin",
-	"LANG=C.UTF-8",
-	"HOME=/tmp",
-	"PYTHONDONTWRITEBYTECODE=1",
-	NULL
-};
+static const char *const sandbox_env[] = {"PATH=/usr/local/bin:/usr/bin:/bin",
+					  "LANG=C.UTF-8", "HOME=/tmp",
+					  "PYTHONDONTWRITEBYTECODE=1", NULL};
 
 static json_object *
 str_array(const char *const *v)
@@ -40,10 +36,10 @@ json_object *
 policy_container_spec(const struct config *cfg, const struct policy_limits *lim,
 		      const char *owner)
 {
-	static const char *const cmd[] = { "python3", "-I", "-S",
-					   POLICY_HARNESS_PATH, NULL };
-	static const char *const drop[] = { "ALL", NULL };
-	static const char *const secopt[] = { "no-new-privileges", NULL };
+	static const char *const cmd[] = {"python3", "-I", "-S",
+					  POLICY_HARNESS_PATH, NULL};
+	static const char *const drop[] = {"ALL", NULL};
+	static const char *const secopt[] = {"no-new-privileges", NULL};
 	json_object *spec, *host, *labels, *tmpfs, *ulimits, *logcfg;
 	long long mem = (long long)lim->memory_mb << 20;
 	char tmpfs_opts[128], deadline[32];
@@ -64,44 +60,56 @@ policy_container_spec(const struct config *cfg, const struct policy_limits *lim,
 		return NULL;
 	}
 
-	json_object_object_add(spec, "Image", json_object_new_string(cfg->image));
+	json_object_object_add(spec, "Image",
+			       json_object_new_string(cfg->image));
 	json_object_object_add(spec, "Cmd", str_array(cmd));
 	json_object_object_add(spec, "Entrypoint", json_object_new_array());
 	json_object_object_add(spec, "User", json_object_new_string(cfg->user));
-	json_object_object_add(spec, "WorkingDir", json_object_new_string("/tmp"));
+	json_object_object_add(spec, "WorkingDir",
+			       json_object_new_string("/tmp"));
 	json_object_object_add(spec, "Env", str_array(sandbox_env));
 	json_object_object_add(spec, "AttachStdin", json_object_new_boolean(1));
-	json_object_object_add(spec, "AttachStdout", json_object_new_boolean(1));
-	json_object_object_add(spec, "AttachStderr", json_object_new_boolean(1));
+	json_object_object_add(spec, "AttachStdout",
+			       json_object_new_boolean(1));
+	json_object_object_add(spec, "AttachStderr",
+			       json_object_new_boolean(1));
 	json_object_object_add(spec, "OpenStdin", json_object_new_boolean(1));
 	json_object_object_add(spec, "StdinOnce", json_object_new_boolean(1));
 	json_object_object_add(spec, "Tty", json_object_new_boolean(0));
-	json_object_object_add(spec, "NetworkDisabled", json_object_new_boolean(1));
+	json_object_object_add(spec, "NetworkDisabled",
+			       json_object_new_boolean(1));
 
 	snprintf(deadline, sizeof(deadline), "%ld", lim->deadline_unix);
-	json_object_object_add(labels, POLICY_LABEL, json_object_new_string("1"));
+	json_object_object_add(labels, POLICY_LABEL,
+			       json_object_new_string("1"));
 	json_object_object_add(labels, POLICY_LABEL ".owner",
 			       json_object_new_string(owner));
 	json_object_object_add(labels, POLICY_LABEL ".deadline",
 			       json_object_new_string(deadline));
 	json_object_object_add(spec, "Labels", labels);
 
-	json_object_object_add(host, "NetworkMode", json_object_new_string("none"));
-	json_object_object_add(host, "ReadonlyRootfs", json_object_new_boolean(1));
+	json_object_object_add(host, "NetworkMode",
+			       json_object_new_string("none"));
+	json_object_object_add(host, "ReadonlyRootfs",
+			       json_object_new_boolean(1));
 	snprintf(tmpfs_opts, sizeof(tmpfs_opts),
 		 "rw,nosuid,nodev,noexec,size=%ldm,mode=1777", cfg->tmpfs_mb);
-	json_object_object_add(tmpfs, "/tmp", json_object_new_string(tmpfs_opts));
+	json_object_object_add(tmpfs, "/tmp",
+			       json_object_new_string(tmpfs_opts));
 	json_object_object_add(host, "Tmpfs", tmpfs);
-	json_object_object_add(host, "IpcMode", json_object_new_string("private"));
+	json_object_object_add(host, "IpcMode",
+			       json_object_new_string("private"));
 	json_object_object_add(host, "ShmSize", json_object_new_int64(4 << 20));
 	json_object_object_add(host, "Memory", json_object_new_int64(mem));
 	json_object_object_add(host, "MemorySwap", json_object_new_int64(mem));
-	json_object_object_add(host, "NanoCpus",
-			       json_object_new_int64((long long)(lim->cpus * 1e9)));
+	json_object_object_add(
+		host, "NanoCpus",
+		json_object_new_int64((long long)(lim->cpus * 1e9)));
 	json_object_object_add(host, "PidsLimit",
 			       json_object_new_int64(lim->pids));
 	json_object_array_add(ulimits, ulimit("nofile", cfg->nofile));
-	json_object_array_add(ulimits, ulimit("fsize", (long long)cfg->fsize_mb << 20));
+	json_object_array_add(ulimits,
+			      ulimit("fsize", (long long)cfg->fsize_mb << 20));
 	json_object_array_add(ulimits, ulimit("core", 0));
 	json_object_object_add(host, "Ulimits", ulimits);
 	json_object_object_add(host, "CapDrop", str_array(drop));
@@ -113,9 +121,9 @@ policy_container_spec(const struct config *cfg, const struct policy_limits *lim,
 	 * (the report stream) through /proc/1/fd. docker-init, the other
 	 * choice, runs as the sandbox user and is dumpable: user code can
 	 * attach to it. */
-	json_object_object_add(host, "Init",
-			       json_object_new_boolean(cfg->init ==
-						       CONFIG_INIT_DOCKER));
+	json_object_object_add(
+		host, "Init",
+		json_object_new_boolean(cfg->init == CONFIG_INIT_DOCKER));
 	json_object_object_add(host, "AutoRemove", json_object_new_boolean(0));
 	json_object_object_add(logcfg, "Type", json_object_new_string("none"));
 	json_object_object_add(host, "LogConfig", logcfg);

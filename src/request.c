@@ -9,14 +9,15 @@
 #include "llsr/b64.h"
 #include "llsr/request.h"
 
-#define MIN_TIMEOUT_MS 100
-#define MIN_MEMORY_MB 16
+#define MIN_TIMEOUT_MS	100
+#define MIN_MEMORY_MB	16
 #define MAX_ENTRY_POINT 128
 
 static const char *const known_fields[] = {
-	"code", "tests", "language", "entry_point", "stdin", "timeout_ms",
-	"memory_mb", "test_timeout_ms", "stop_on_first_failure", NULL
-};
+	"code",	       "tests",		  "language",
+	"entry_point", "stdin",		  "timeout_ms",
+	"memory_mb",   "test_timeout_ms", "stop_on_first_failure",
+	NULL};
 
 /* Decodes the base64 string field `name` of obj into a fresh NUL-terminated
  * buffer. A missing or null field gives "" unless required. */
@@ -35,7 +36,8 @@ decode_field(json_object *obj, const char *name, int required,
 				       "field '%s' is required", name);
 		p = malloc(1);
 		if (!p)
-			return err_set(e, 500, "internal_error", "out of memory");
+			return err_set(e, 500, "internal_error",
+				       "out of memory");
 		p[0] = '\0';
 		*out = p;
 		*outlen = 0;
@@ -51,9 +53,10 @@ decode_field(json_object *obj, const char *name, int required,
 		return err_set(e, 500, "internal_error", "out of memory");
 	if (b64_decode(s, slen, p, outlen, &off) < 0) {
 		free(p);
-		return err_set(e, 400, "invalid_base64",
-			       "field '%s' is not valid base64 at byte offset %zu",
-			       name, off);
+		return err_set(
+			e, 400, "invalid_base64",
+			"field '%s' is not valid base64 at byte offset %zu",
+			name, off);
 	}
 	p[*outlen] = '\0';
 	*out = p;
@@ -77,8 +80,8 @@ int_field(json_object *obj, const char *name, long min, long max, long *val,
 	n = json_object_get_int64(v);
 	if (n < min || n > max)
 		return err_set(e, 400, "invalid_field",
-			       "field '%s' must be between %ld and %ld",
-			       name, min, max);
+			       "field '%s' must be between %ld and %ld", name,
+			       min, max);
 	*val = (long)n;
 	return 0;
 }
@@ -103,7 +106,7 @@ valid_identifier(const char *s, size_t len)
 static int
 check_fields(json_object *obj, struct llsr_err *e)
 {
-	json_object_object_foreach(obj, key, val) {
+	json_object_object_foreach (obj, key, val) {
 		size_t i;
 
 		(void)val;
@@ -135,7 +138,8 @@ parse_object(struct request *r, json_object *obj, const struct config *cfg,
 		if (strcmp(lang, "python") != 0 && strcmp(lang, "python3") != 0)
 			return err_set(e, 400, "unsupported_language",
 				       "language '%.64s' is not supported; "
-				       "supported: python", lang);
+				       "supported: python",
+				       lang);
 	}
 	if (decode_field(obj, "code", 1, &r->code, &r->code_len, e) < 0 ||
 	    decode_field(obj, "tests", 0, &r->tests, &r->tests_len, e) < 0 ||
@@ -151,7 +155,8 @@ parse_object(struct request *r, json_object *obj, const struct config *cfg,
 				       MAX_ENTRY_POINT);
 		r->entry_point = strdup(json_object_get_string(v));
 		if (!r->entry_point)
-			return err_set(e, 500, "internal_error", "out of memory");
+			return err_set(e, 500, "internal_error",
+				       "out of memory");
 	}
 	r->timeout_ms = cfg->timeout_ms;
 	r->memory_mb = cfg->memory_mb;
@@ -194,7 +199,8 @@ complete_before(const char *body, size_t end)
 		obj = json_tokener_parse_ex(tok, "", -1);
 	stop = json_tokener_get_parse_end(tok);
 	if (obj && json_tokener_get_error(tok) == json_tokener_success) {
-		while (stop < end && strchr(" \t\r\n", body[stop]) && body[stop])
+		while (stop < end && strchr(" \t\r\n", body[stop]) &&
+		       body[stop])
 			stop++;
 		done = stop >= end;
 	}
@@ -232,7 +238,8 @@ parse_body(const char *body, size_t len, struct llsr_err *e)
 		else if (end > 0 && complete_before(body, end))
 			err_set(e, 400, "invalid_json",
 				"body is not valid JSON: trailing data at byte "
-				"offset %zu", end);
+				"offset %zu",
+				end);
 		else
 			err_set(e, 400, "invalid_json",
 				"body is not valid JSON at byte offset %zu: %s",
@@ -284,12 +291,13 @@ parse_batch(struct request_set *rs, json_object *obj, const struct config *cfg,
 	json_object *list;
 	size_t i, n;
 
-	json_object_object_foreach(obj, key, val) {
+	json_object_object_foreach (obj, key, val) {
 		(void)val;
 		if (strcmp(key, "submissions") != 0)
 			return err_set(e, 400, "invalid_field",
 				       "unknown field '%.64s' next to "
-				       "'submissions'", key);
+				       "'submissions'",
+				       key);
 	}
 	list = json_object_object_get(obj, "submissions");
 	if (!json_object_is_type(list, json_type_array))
@@ -299,7 +307,8 @@ parse_batch(struct request_set *rs, json_object *obj, const struct config *cfg,
 	if (n == 0 || n > (size_t)cfg->max_batch)
 		return err_set(e, 400, "invalid_field",
 			       "field 'submissions' must hold 1 to %ld "
-			       "submissions, not %zu", cfg->max_batch, n);
+			       "submissions, not %zu",
+			       cfg->max_batch, n);
 	rs->items = calloc(n, sizeof(*rs->items));
 	if (!rs->items)
 		return err_set(e, 500, "internal_error", "out of memory");
@@ -315,7 +324,8 @@ parse_batch(struct request_set *rs, json_object *obj, const struct config *cfg,
 			continue;
 		}
 		rs->n = i + 1;
-		snprintf(msg, sizeof(msg), "submissions[%zu]: %.460s", i, e->message);
+		snprintf(msg, sizeof(msg), "submissions[%zu]: %.460s", i,
+			 e->message);
 		memcpy(e->message, msg, sizeof(msg));
 		e->index = (long)i;
 		return -1;
@@ -338,8 +348,9 @@ request_parse_set(struct request_set *rs, const char *body, size_t len,
 		rc = parse_batch(rs, obj, cfg, e);
 	} else {
 		rs->items = calloc(1, sizeof(*rs->items));
-		rc = rs->items ? parse_object(rs->items, obj, cfg, e) :
-				 err_set(e, 500, "internal_error", "out of memory");
+		rc = rs->items ? parse_object(rs->items, obj, cfg, e)
+			       : err_set(e, 500, "internal_error",
+					 "out of memory");
 		rs->n = rs->items ? 1 : 0;
 	}
 	json_object_put(obj);

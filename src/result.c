@@ -18,9 +18,9 @@ get(json_object *o, const char *k)
 static json_object *
 summary(json_object *tests)
 {
-	static const char *const keys[] = { "passed", "failed", "errors",
-					    "not_run" };
-	int64_t count[4] = { 0, 0, 0, 0 };
+	static const char *const keys[] = {"passed", "failed", "errors",
+					   "not_run"};
+	int64_t count[4] = {0, 0, 0, 0};
 	json_object *s = json_object_new_object();
 	size_t i, n = tests ? json_object_array_length(tests) : 0;
 
@@ -39,7 +39,8 @@ summary(json_object *tests)
 	}
 	json_object_object_add(s, "total", json_object_new_int64((int64_t)n));
 	for (i = 0; i < 4; i++)
-		json_object_object_add(s, keys[i], json_object_new_int64(count[i]));
+		json_object_object_add(s, keys[i],
+				       json_object_new_int64(count[i]));
 	return s;
 }
 
@@ -52,7 +53,8 @@ no_report_error(const struct run_outcome *o)
 	snprintf(msg, sizeof(msg),
 		 "the sandbox ended without a report (exit code %d)",
 		 o->exit_code);
-	json_object_object_add(e, "type", json_object_new_string("HarnessError"));
+	json_object_object_add(e, "type",
+			       json_object_new_string("HarnessError"));
 	json_object_object_add(e, "message", json_object_new_string(msg));
 	json_object_object_add(e, "line", NULL);
 	json_object_object_add(e, "traceback", NULL);
@@ -81,29 +83,31 @@ result_build(const struct run_outcome *o)
 	tests = get(rep, "tests");
 	json_object_object_add(res, "status", json_object_new_string(status));
 	json_object_object_add(res, "summary", summary(tests));
-	json_object_object_add(res, "tests", tests ? json_object_get(tests) :
-						     json_object_new_array());
+	json_object_object_add(res, "tests",
+			       tests ? json_object_get(tests)
+				     : json_object_new_array());
 	if (get(rep, "error"))
 		json_object_object_add(res, "error",
 				       json_object_get(get(rep, "error")));
 	else if (!rep && strcmp(status, "error") == 0)
 		json_object_object_add(res, "error", no_report_error(o));
 	json_object_object_add(res, "stdout",
-			       rep ? json_object_get(get(rep, "stdout")) :
-				     json_object_new_string(""));
+			       rep ? json_object_get(get(rep, "stdout"))
+				   : json_object_new_string(""));
 	json_object_object_add(res, "stdout_truncated",
-			       json_object_new_boolean(
-				       json_object_get_boolean(get(rep, "stdout_truncated"))));
+			       json_object_new_boolean(json_object_get_boolean(
+				       get(rep, "stdout_truncated"))));
 	json_object_object_add(res, "stderr",
-			       rep ? json_object_get(get(rep, "stderr")) :
-				     json_object_new_string(""));
+			       rep ? json_object_get(get(rep, "stderr"))
+				   : json_object_new_string(""));
 	json_object_object_add(res, "stderr_truncated",
-			       json_object_new_boolean(
-				       json_object_get_boolean(get(rep, "stderr_truncated"))));
+			       json_object_new_boolean(json_object_get_boolean(
+				       get(rep, "stderr_truncated"))));
 	json_object_object_add(res, "duration_ms",
 			       json_object_new_double(o->duration_ms));
-	json_object_object_add(res, "exit_code", o->exit_code >= 0 ?
-				       json_object_new_int(o->exit_code) : NULL);
+	json_object_object_add(
+		res, "exit_code",
+		o->exit_code >= 0 ? json_object_new_int(o->exit_code) : NULL);
 	json_object_object_add(res, "oom_killed",
 			       json_object_new_boolean(o->oom_killed));
 	return res;
@@ -118,8 +122,8 @@ tests_time(json_object *rep)
 	double t = 0;
 
 	for (i = 0; i < n; i++)
-		t += json_object_get_double(
-			get(json_object_array_get_idx(tests, i), "duration_ms"));
+		t += json_object_get_double(get(
+			json_object_array_get_idx(tests, i), "duration_ms"));
 	return t;
 }
 
@@ -139,14 +143,14 @@ result_build_batch(const struct run_outcome *o, size_t n)
 		struct run_outcome one = *o;
 		json_object *v;
 
-		one.report = o->report ? json_object_array_get_idx(o->report, i) :
-					 NULL;
+		one.report = o->report ? json_object_array_get_idx(o->report, i)
+				       : NULL;
 		if (one.report) {
 			one.duration_ms = tests_time(one.report);
-			one.oom_killed = json_object_object_get_ex(one.report,
-								   "oom_killed",
-								   &v) &&
-					 json_object_get_boolean(v);
+			one.oom_killed =
+				json_object_object_get_ex(one.report,
+							  "oom_killed", &v) &&
+				json_object_get_boolean(v);
 		}
 		v = result_build(&one);
 		if (!v) {

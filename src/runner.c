@@ -18,7 +18,7 @@ struct sink {
 	struct buf *out;
 	struct buf *diag;
 	int over;
-	int line_end;		/* stdout so far ends with a newline */
+	int line_end; /* stdout so far ends with a newline */
 };
 
 static int
@@ -55,7 +55,8 @@ container_name(char *name, size_t size)
 	char nonce[HARNESS_NONCE_LEN + 1];
 
 	if (harness_nonce(nonce) < 0)
-		snprintf(nonce, sizeof(nonce), "%lx", (unsigned long)time(NULL));
+		snprintf(nonce, sizeof(nonce), "%lx",
+			 (unsigned long)time(NULL));
 	snprintf(name, size, "llsr-%ld-%lu-%.8s", (long)getpid(), ++seq, nonce);
 }
 
@@ -68,7 +69,7 @@ read_stream(struct engine_stream *st, struct run_outcome *o, struct buf *out,
 	    const char *nonce, int64_t deadline)
 {
 	struct demux dm;
-	struct sink sink = { out, &o->diag, 0, 0 };
+	struct sink sink = {out, &o->diag, 0, 0};
 	char chunk[16384];
 	size_t line_len;
 
@@ -171,8 +172,8 @@ take_warm(struct engine *e, const struct config *cfg,
 	if (!w || !w->id[0])
 		return 0;
 	if (runner_warm_usable(cfg, w) &&
-	    ((w->lim.memory_mb == want->memory_mb && w->lim.cpus == want->cpus &&
-	      w->lim.pids == want->pids) ||
+	    ((w->lim.memory_mb == want->memory_mb &&
+	      w->lim.cpus == want->cpus && w->lim.pids == want->pids) ||
 	     engine_update_limits(e, w->id, want->memory_mb, want->cpus,
 				  want->pids, NULL) == 0)) {
 		*into = *w;
@@ -211,16 +212,19 @@ run_frame(struct engine *e, const struct config *cfg, const char *owner,
 		/* The time limit counts from the hand-over. */
 		t0 = clock_now_msf();
 		deadline = clock_now_ms() + wall_ms + RUNNER_GRACE_MS;
-		if (engine_stream_send(st, frame->data, frame->len, deadline) == 0)
+		if (engine_stream_send(st, frame->data, frame->len, deadline) ==
+		    0)
 			break;
 		if (!o->warm) {
 			err_set(err, 503, "engine_error",
 				"could not hand the job to the sandbox");
 			goto out;
 		}
-		/* The submission never reached it: a fresh container is safe. */
+		/* The submission never reached it: a fresh container is safe.
+		 */
 		log_warn("warm container %.12s did not take the job; using a "
-			 "fresh one", o->container_id);
+			 "fresh one",
+			 o->container_id);
 		engine_stream_free(st);
 		st = NULL;
 		engine_remove(e, o->container_id, NULL);
@@ -238,7 +242,7 @@ run_frame(struct engine *e, const struct config *cfg, const char *owner,
 		st = NULL;
 		engine_kill(e, o->container_id, NULL);
 	} else if (!harness_report_line(out->data, out->len, nonce,
-					&(size_t){ 0 })) {
+					&(size_t){0})) {
 		if (engine_inspect(e, o->container_id, &state, err) < 0) {
 			/* The stream ended without a report and the engine is
 			 * gone: it stopped under the run. That is the engine's
@@ -269,7 +273,8 @@ runner_run(struct engine *e, const struct config *cfg, const struct request *r,
 
 	buf_init(&frame, (size_t)cfg->max_body_bytes * 2 + 4096);
 	buf_init(&out, (size_t)cfg->report_limit_bytes + 4096);
-	if (harness_nonce(nonce) < 0 || harness_frame(r, cfg, nonce, &frame) < 0) {
+	if (harness_nonce(nonce) < 0 ||
+	    harness_frame(r, cfg, nonce, &frame) < 0) {
 		err_set(err, 500, "internal_error", "cannot build the job");
 		goto out;
 	}
@@ -284,8 +289,8 @@ runner_run(struct engine *e, const struct config *cfg, const struct request *r,
 
 		/* The harness reported and exits 0; it saw any OOM kill. */
 		o->exit_code = 0;
-		o->oom_killed = json_object_object_get_ex(o->report, "oom_killed",
-							  &v) &&
+		o->oom_killed = json_object_object_get_ex(o->report,
+							  "oom_killed", &v) &&
 				json_object_get_boolean(v);
 	}
 	rc = 0;
@@ -343,7 +348,8 @@ runner_run_batch(struct engine *e, const struct config *cfg,
 		      err) < 0)
 		goto out;
 	if (!o->timed_out && !o->output_over)
-		o->report = harness_report_batch(out.data, out.len, nonce, rs->n);
+		o->report =
+			harness_report_batch(out.data, out.len, nonce, rs->n);
 	if (o->report)
 		o->exit_code = 0;
 	rc = 0;

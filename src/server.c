@@ -9,13 +9,13 @@
 #include <unistd.h>
 
 #include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdint.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -44,7 +44,7 @@ static volatile sig_atomic_t stopping;
  * through FCGX_Request.ipcFd, with keepConnection set so that the
  * FCGX_Finish_r inside FCGX_Accept_r does not close it; libfcgi then reads
  * the request from that descriptor as if it had accepted it. */
-#define QUEUE_MAX 64	/* connections handed to an idle main thread */
+#define QUEUE_MAX 64 /* connections handed to an idle main thread */
 
 struct server {
 	struct service *svc;
@@ -53,11 +53,11 @@ struct server {
 	int lfd;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int busy;			/* the main thread has a request */
-	int quit;			/* the overflow thread must end */
-	int held[QUEUE_MAX];		/* accepted while busy, oldest first */
+	int busy;	     /* the main thread has a request */
+	int quit;	     /* the overflow thread must end */
+	int held[QUEUE_MAX]; /* accepted while busy, oldest first */
 	int nheld;
-	int efd;			/* wakes the main thread: one is held */
+	int efd; /* wakes the main thread: one is held */
 };
 
 void
@@ -156,8 +156,10 @@ run_code(struct service *svc, const struct config *cfg, FCGX_Request *req,
 		return;
 	}
 	if (len > (unsigned long long)cfg->max_body_bytes) {
-		snprintf(msg, sizeof(msg), "body of %llu bytes is over the "
-			 "limit of %ld bytes", len, cfg->max_body_bytes);
+		snprintf(msg, sizeof(msg),
+			 "body of %llu bytes is over the "
+			 "limit of %ld bytes",
+			 len, cfg->max_body_bytes);
 		reply_error(rp, 413, "body_too_large", msg);
 		return;
 	}
@@ -197,7 +199,8 @@ route(struct service *svc, const struct config *cfg, FCGX_Request *req,
 		else
 			service_health(svc, rp);
 	} else {
-		reply_error(rp, 404, "not_found", "no such path; use POST /run_code");
+		reply_error(rp, 404, "not_found",
+			    "no such path; use POST /run_code");
 	}
 }
 
@@ -211,10 +214,11 @@ respond(FCGX_Request *req, struct reply *rp, const char *reqid)
 	int n;
 
 	if (rp->status == 405)
-		allow = strncmp(param(req, "REQUEST_URI"), "/health", 7) == 0 ?
-				"GET, HEAD" : "POST";
-	body = json_object_to_json_string_length(rp->body, JSON_C_TO_STRING_PLAIN,
-						 &len);
+		allow = strncmp(param(req, "REQUEST_URI"), "/health", 7) == 0
+				? "GET, HEAD"
+				: "POST";
+	body = json_object_to_json_string_length(rp->body,
+						 JSON_C_TO_STRING_PLAIN, &len);
 	/* libfcgi's own printf knows no %zu: format here. */
 	n = snprintf(head, sizeof(head),
 		     "Status: %d %s\r\nContent-Type: application/json\r\n"
@@ -250,7 +254,7 @@ fcgi_take(FCGX_Request *req, int fd)
 static void
 reject(struct server *sv, int fd, const char *why)
 {
-	struct reply rp = { 0, NULL, "-", "-" };
+	struct reply rp = {0, NULL, "-", "-"};
 	FCGX_Request req;
 
 	if (FCGX_InitRequest(&req, sv->lfd, 0) != 0) {
@@ -260,8 +264,8 @@ reject(struct server *sv, int fd, const char *why)
 	if (fcgi_take(&req, fd) == 0) {
 		reply_error(&rp, 503, "overloaded", why);
 		respond(&req, &rp, "-");
-		log_warn("%s %s %s 503 overloaded",
-			 param(&req, "REMOTE_ADDR"), param(&req, "REQUEST_METHOD"),
+		log_warn("%s %s %s 503 overloaded", param(&req, "REMOTE_ADDR"),
+			 param(&req, "REQUEST_METHOD"),
 			 param(&req, "REQUEST_URI"));
 		reply_release(&rp);
 		FCGX_Finish_r(&req);
@@ -278,7 +282,7 @@ backlog_len(unsigned long ino)
 		struct nlmsghdr nh;
 		struct unix_diag_req req;
 	} msg;
-	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl nl = {.nl_family = AF_NETLINK};
 	char buf[8192];
 	long found = -1;
 	int fd, done = 0;
@@ -291,7 +295,7 @@ backlog_len(unsigned long ino)
 	msg.nh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	msg.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	msg.req.sdiag_family = AF_UNIX;
-	msg.req.udiag_states = 1u << 10;	/* TCP_LISTEN */
+	msg.req.udiag_states = 1u << 10; /* TCP_LISTEN */
 	msg.req.udiag_show = UDIAG_SHOW_RQLEN;
 	if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&nl,
 		   sizeof(nl)) < 0)
@@ -318,9 +322,11 @@ backlog_len(unsigned long ino)
 			alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
 			for (; RTA_OK(a, alen); a = RTA_NEXT(a, alen))
 				if (a->rta_type == UNIX_DIAG_RQLEN &&
-				    RTA_PAYLOAD(a) >= sizeof(struct unix_diag_rqlen))
+				    RTA_PAYLOAD(a) >=
+					    sizeof(struct unix_diag_rqlen))
 					found = ((struct unix_diag_rqlen *)
-							 RTA_DATA(a))->udiag_rqueue;
+							 RTA_DATA(a))
+							->udiag_rqueue;
 		}
 	}
 out:
@@ -332,7 +338,7 @@ static void *
 overflow_main(void *arg)
 {
 	struct server *sv = arg;
-	struct pollfd p = { .fd = sv->lfd, .events = POLLIN };
+	struct pollfd p = {.fd = sv->lfd, .events = POLLIN};
 	struct stat st;
 	sigset_t all;
 	int warned = 0;
@@ -385,8 +391,9 @@ overflow_main(void *arg)
 			if (write(sv->efd, &one, sizeof(one)) < 0)
 				log_warn("eventfd: %s", strerror(errno));
 		} else {
-			reject(sv, fd, "every worker is busy and the queue is "
-				       "full; retry later");
+			reject(sv, fd,
+			       "every worker is busy and the queue is "
+			       "full; retry later");
 		}
 	}
 }
@@ -396,8 +403,8 @@ overflow_main(void *arg)
 static int
 next_connection(struct server *sv, int wait_ms)
 {
-	struct pollfd p[2] = { { .fd = sv->lfd, .events = POLLIN },
-			       { .fd = sv->efd, .events = POLLIN } };
+	struct pollfd p[2] = {{.fd = sv->lfd, .events = POLLIN},
+			      {.fd = sv->efd, .events = POLLIN}};
 	uint64_t n;
 	int fd = -1;
 
@@ -432,7 +439,7 @@ set_busy(struct server *sv, int busy)
 static void
 serve(struct server *sv, FCGX_Request *req, unsigned long seq)
 {
-	struct reply rp = { 0, NULL, "-", "-" };
+	struct reply rp = {0, NULL, "-", "-"};
 	char reqid[32], addr[64];
 	double t0 = clock_now_msf();
 
@@ -480,7 +487,8 @@ server_run(struct service *svc, const struct config *cfg)
 	fl = fcntl(sv.lfd, F_GETFL);
 	if (fl < 0 || fcntl(sv.lfd, F_SETFL, fl | O_NONBLOCK) < 0) {
 		log_error("fd 0 is not the listening socket (start me with "
-			  "spawn-fcgi): %s", strerror(errno));
+			  "spawn-fcgi): %s",
+			  strerror(errno));
 		return -1;
 	}
 	sv.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -491,7 +499,8 @@ server_run(struct service *svc, const struct config *cfg)
 	sv.board = board_open(sv.lfd);
 	if (!sv.board)
 		log_warn("no shared board (%s): overload detection is per "
-			 "worker", strerror(errno));
+			 "worker",
+			 strerror(errno));
 	if (pthread_create(&overflow, NULL, overflow_main, &sv) != 0) {
 		log_error("cannot start the overflow thread");
 		board_close(sv.board);

@@ -15,18 +15,18 @@
 #include "llsr/sweep.h"
 
 #define SERVICE_LEFTOVERS 16
-#define SERVICE_POOL_MAX 16
+#define SERVICE_POOL_MAX  16
 
 struct service {
-	const struct config *cfg;	/* borrowed */
+	const struct config *cfg; /* borrowed */
 	struct engine *engine;
-	char owner[SWEEP_OWNER_MAX];	/* in container labels, see sweep.h */
-	struct run_outcome pending;	/* the used container, removed later */
+	char owner[SWEEP_OWNER_MAX]; /* in container labels, see sweep.h */
+	struct run_outcome pending;  /* the used container, removed later */
 	int have_pending;
 	/* Containers the engine failed to remove (it was down): retried after
 	 * every request; labels let the sweeper find any beyond this. */
 	char leftover[SERVICE_LEFTOVERS][ENGINE_ID_LEN + 1];
-	struct warm pool[SERVICE_POOL_MAX];	/* cfg->pool_size slots used */
+	struct warm pool[SERVICE_POOL_MAX]; /* cfg->pool_size slots used */
 	unsigned long requests;
 };
 
@@ -110,16 +110,18 @@ service_startup(struct service *s)
 		log_warn("%s", err.message);
 	else if (!present)
 		log_warn("sandbox image '%s' is missing: build it with "
-			 "docker/build-image.sh", s->cfg->image);
+			 "docker/build-image.sh",
+			 s->cfg->image);
 	if (s->cfg->runtime[0]) {
 		if (engine_runtime_known(s->engine, s->cfg->runtime, &known,
 					 &err) < 0) {
 			log_warn("%s", err.message);
 		} else if (!known) {
-			log_error("runtime '%s' (config key runtime) is not "
-				  "installed on the Docker engine; install it "
-				  "(e.g. gVisor's runsc) or leave runtime empty",
-				  s->cfg->runtime);
+			log_error(
+				"runtime '%s' (config key runtime) is not "
+				"installed on the Docker engine; install it "
+				"(e.g. gVisor's runsc) or leave runtime empty",
+				s->cfg->runtime);
 			return -1;
 		}
 	}
@@ -142,8 +144,9 @@ reply_error_at(struct reply *rp, const struct llsr_err *err)
 {
 	reply_error(rp, err->status, err->code, err->message);
 	if (err->index >= 0 && rp->body)
-		json_object_object_add(json_object_object_get(rp->body, "error"),
-				       "index", json_object_new_int64(err->index));
+		json_object_object_add(
+			json_object_object_get(rp->body, "error"), "index",
+			json_object_new_int64(err->index));
 }
 
 void
@@ -181,8 +184,8 @@ service_run_code(struct service *s, const char *body, size_t len,
 		reply_error_at(rp, &err);
 	} else {
 		rp->status = 200;
-		rp->body = rs.batch ? result_build_batch(o, rs.n) :
-				      result_build(o);
+		rp->body = rs.batch ? result_build_batch(o, rs.n)
+				    : result_build(o);
 		if (!rp->body)
 			reply_error(rp, 500, "internal_error", "out of memory");
 		else if (!rs.batch)
@@ -217,7 +220,8 @@ service_health(struct service *s, struct reply *rp)
 	int present = 0;
 
 	if (engine_ping(s->engine, &err) < 0 ||
-	    engine_image_present(s->engine, s->cfg->image, &present, &err) < 0) {
+	    engine_image_present(s->engine, s->cfg->image, &present, &err) <
+		    0) {
 		reply_error(rp, 503, err.code, err.message);
 		return;
 	}
@@ -226,16 +230,20 @@ service_health(struct service *s, struct reply *rp)
 
 		snprintf(msg, sizeof(msg),
 			 "sandbox image '%s' is missing: build it with "
-			 "docker/build-image.sh", s->cfg->image);
+			 "docker/build-image.sh",
+			 s->cfg->image);
 		reply_error(rp, 503, "image_missing", msg);
 		return;
 	}
 	body = json_object_new_object();
 	json_object_object_add(body, "status", json_object_new_string("ok"));
-	json_object_object_add(body, "engine_api_version",
-			       json_object_new_string(engine_api_version(s->engine)));
-	json_object_object_add(body, "image", json_object_new_string(s->cfg->image));
-	json_object_object_add(body, "image_present", json_object_new_boolean(1));
+	json_object_object_add(
+		body, "engine_api_version",
+		json_object_new_string(engine_api_version(s->engine)));
+	json_object_object_add(body, "image",
+			       json_object_new_string(s->cfg->image));
+	json_object_object_add(body, "image_present",
+			       json_object_new_boolean(1));
 	json_object_object_add(body, "pid", json_object_new_int64(getpid()));
 	json_object_object_add(body, "requests",
 			       json_object_new_int64((int64_t)s->requests));
@@ -260,7 +268,8 @@ keep_leftover(struct service *s, const char *id)
 		}
 	}
 	log_error("container %.12s not removed and no room to retry: the "
-		  "sweeper must remove it", id);
+		  "sweeper must remove it",
+		  id);
 }
 
 void
@@ -290,7 +299,8 @@ service_tick(struct service *s)
 		log_warn("sweeper: %s", err.message);
 	/* Replace warm containers that aged or died while we waited. */
 	for (i = 0; i < s->cfg->pool_size; i++)
-		if (s->pool[i].id[0] && !runner_warm_usable(s->cfg, &s->pool[i]))
+		if (s->pool[i].id[0] &&
+		    !runner_warm_usable(s->cfg, &s->pool[i]))
 			runner_warm_discard(s->engine, &s->pool[i]);
 	service_after(s);
 }

@@ -118,18 +118,21 @@ sweep_run(struct engine *e, struct llsr_err *err)
 	n = json_object_array_length(list);
 	for (i = 0; i < n; i++) {
 		json_object *c = json_object_array_get_idx(list, i);
-		const char *id = json_object_get_string(
-			json_object_object_get(c, "Id"));
+		const char *id =
+			json_object_get_string(json_object_object_get(c, "Id"));
 		const char *owner = label(c, POLICY_LABEL ".owner");
-		long deadline = strtol(label(c, POLICY_LABEL ".deadline"), NULL, 10);
+		long deadline =
+			strtol(label(c, POLICY_LABEL ".deadline"), NULL, 10);
 		int dead = sweep_owner_alive(owner) == 0;
 
 		if (!dead && !(deadline > 0 && deadline < now))
 			continue;
 		if (engine_remove(e, id, NULL) == 0) {
 			removed++;
-			log_info("sweeper removed container %.12s (owner %s %s)",
-				 id, owner, dead ? "is gone" : "missed its deadline");
+			log_info(
+				"sweeper removed container %.12s (owner %s %s)",
+				id, owner,
+				dead ? "is gone" : "missed its deadline");
 		}
 	}
 	json_object_put(list);

@@ -15,8 +15,8 @@ size_t b64_decoded_max(size_t inlen);
  * success *outlen is the decoded size and 0 is returned. On bad input, -1
  * is returned and *err_off is the byte offset in `in` of the first offending
  * byte (inlen when the input ends in the middle of a group). */
-int b64_decode(const char *in, size_t inlen, unsigned char *out,
-	       size_t *outlen, size_t *err_off);
+int b64_decode(const char *in, size_t inlen, unsigned char *out, size_t *outlen,
+	       size_t *err_off);
 
 /* Size of the encoding of n bytes, without the terminating NUL. */
 size_t b64_encoded_len(size_t n);

@@ -7,10 +7,10 @@
 #include <stddef.h>
 
 struct buf {
-	char *data;	/* NUL-terminated once anything was appended; may be NULL */
-	size_t len;	/* bytes in use, not counting the terminating NUL */
-	size_t cap;	/* bytes allocated */
-	size_t max;	/* len never exceeds this */
+	char *data; /* NUL-terminated once anything was appended; may be NULL */
+	size_t len; /* bytes in use, not counting the terminating NUL */
+	size_t cap; /* bytes allocated */
+	size_t max; /* len never exceeds this */
 };
 
 /* Prepares an empty buffer that will hold at most max bytes. */
@@ -30,7 +30,8 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 /* Empties the buffer and keeps its memory. */
 void buf_reset(struct buf *b);
 
-/* Frees the memory; the buffer is empty and reusable afterwards. b can be NULL. */
+/* Frees the memory; the buffer is empty and reusable afterwards. b can be NULL.
+ */
 void buf_release(struct buf *b);
 
 /* Hands the memory to the caller (caller frees; never NULL on success: an

@@ -17,42 +17,42 @@ enum config_init { CONFIG_INIT_HARNESS = 0, CONFIG_INIT_DOCKER };
  * the RFC 6750 b64token alphabet (A-Z a-z 0-9 - . _ ~ + /, then '=' padding).
  */
 #define CONFIG_TOKENS_MAX 32
-#define CONFIG_TOKEN_MIN 16
-#define CONFIG_TOKEN_MAX 128
+#define CONFIG_TOKEN_MIN  16
+#define CONFIG_TOKEN_MAX  128
 
 struct config {
 	/* Docker Engine API endpoint */
-	char engine_url[512];		/* unix:///path, http://h:p or https://h:p */
-	char engine_tls_ca[512];	/* PEM CA bundle for https, "" = system */
-	char engine_tls_cert[512];	/* client certificate, "" = none */
-	char engine_tls_key[512];	/* client key, "" = none */
-	char engine_api_version[16];	/* "auto" (negotiate) or "1.41" style */
-	long engine_timeout_ms;		/* every engine call but the run itself */
+	char engine_url[512];	   /* unix:///path, http://h:p or https://h:p */
+	char engine_tls_ca[512];   /* PEM CA bundle for https, "" = system */
+	char engine_tls_cert[512]; /* client certificate, "" = none */
+	char engine_tls_key[512];  /* client key, "" = none */
+	char engine_api_version[16]; /* "auto" (negotiate) or "1.41" style */
+	long engine_timeout_ms;	     /* every engine call but the run itself */
 
 	/* Sandbox */
 	char image[256];
-	char runtime[64];		/* "" = the engine's default, or e.g. "runsc" */
-	int init;			/* enum config_init */
-	char user[64];			/* uid:gid inside the container */
-	long memory_mb;			/* cap and default; client may lower */
-	long timeout_ms;		/* cap and default wall clock of a run */
+	char runtime[64]; /* "" = the engine's default, or e.g. "runsc" */
+	int init;	  /* enum config_init */
+	char user[64];	  /* uid:gid inside the container */
+	long memory_mb;	  /* cap and default; client may lower */
+	long timeout_ms;  /* cap and default wall clock of a run */
 	double cpus;
 	long pids_limit;
 	long tmpfs_mb;
 	long nofile;
 	long fsize_mb;
-	long output_limit_bytes;	/* user stdout, and stderr, kept per run */
-	long report_limit_bytes;	/* the harness's whole report */
+	long output_limit_bytes; /* user stdout, and stderr, kept per run */
+	long report_limit_bytes; /* the harness's whole report */
 
 	/* HTTP */
 	long max_body_bytes;
-	long max_queue;			/* requests waiting for a worker */
+	long max_queue; /* requests waiting for a worker */
 
 	/* Batches: {"submissions": [...]} in one container */
-	long max_batch;			/* submissions in one batch */
-	double batch_cpus;		/* CPUs of a batch's container */
-	long batch_memory_mb;		/* memory of a batch's container */
-	long batch_timeout_ms;		/* wall clock of a whole batch */
+	long max_batch;	       /* submissions in one batch */
+	double batch_cpus;     /* CPUs of a batch's container */
+	long batch_memory_mb;  /* memory of a batch's container */
+	long batch_timeout_ms; /* wall clock of a whole batch */
 
 	/* Authentication. The tokens of key auth_tokens and then those read
 	 * from auth_token_file at load time, held in the struct itself (no
@@ -60,17 +60,17 @@ struct config {
 	 * Every slot is zero-padded to its full size, used or not, so that
 	 * auth_check can compare whole slots. auth_ntokens == 0 means that
 	 * authentication is off. Secret: config_dump prints only the count. */
-	char auth_token_file[512];	/* one token a line, "" = none */
+	char auth_token_file[512]; /* one token a line, "" = none */
 	int auth_ntokens;
 	char auth_tokens[CONFIG_TOKENS_MAX][CONFIG_TOKEN_MAX + 1];
 
 	/* Warm pool: containers each worker keeps started and waiting */
-	long pool_size;			/* 0 turns the pool off */
-	long pool_max_age_s;		/* older warm containers are replaced */
+	long pool_size;	     /* 0 turns the pool off */
+	long pool_max_age_s; /* older warm containers are replaced */
 
 	/* Logging */
 	enum config_log_target log_target;
-	int log_level;			/* enum log_level */
+	int log_level; /* enum log_level */
 };
 
 /* Fills c with the documented defaults. */

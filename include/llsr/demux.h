@@ -13,9 +13,9 @@ enum { DEMUX_STDIN = 0, DEMUX_STDOUT = 1, DEMUX_STDERR = 2 };
 
 struct demux {
 	unsigned char hdr[8];
-	size_t hdr_len;		/* header bytes collected so far */
-	int stream;		/* stream of the frame in hand */
-	uint32_t remaining;	/* payload bytes still to come in that frame */
+	size_t hdr_len;	    /* header bytes collected so far */
+	int stream;	    /* stream of the frame in hand */
+	uint32_t remaining; /* payload bytes still to come in that frame */
 };
 
 /* Called for every piece of payload, in order; a frame's payload may come

@@ -6,16 +6,16 @@
 #include <stdarg.h>
 
 struct llsr_err {
-	int status;		/* HTTP status, e.g. 400 */
-	const char *code;	/* static string, e.g. "invalid_base64" */
+	int status;	  /* HTTP status, e.g. 400 */
+	const char *code; /* static string, e.g. "invalid_base64" */
 	char message[512];
-	long index;		/* batch element at fault, or -1 */
+	long index; /* batch element at fault, or -1 */
 };
 
 /* Fills e (e can be NULL: then nothing happens). Returns -1 so that callers
  * can write `return err_set(...)`. */
-int err_set(struct llsr_err *e, int status, const char *code,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int err_set(struct llsr_err *e, int status, const char *code, const char *fmt,
+	    ...) __attribute__((format(printf, 4, 5)));
 
 void err_clear(struct llsr_err *e);
 

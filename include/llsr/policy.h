@@ -20,7 +20,7 @@ struct policy_limits {
 	long memory_mb;
 	double cpus;
 	long pids;
-	long deadline_unix;	/* when the container must be gone at the latest */
+	long deadline_unix; /* when the container must be gone at the latest */
 };
 
 /* Returns a new spec (caller frees with json_object_put), or NULL on ENOMEM.

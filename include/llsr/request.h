@@ -10,15 +10,15 @@
 #include "llsr/err.h"
 
 struct request {
-	unsigned char *code;		/* decoded solution, NUL-terminated */
+	unsigned char *code; /* decoded solution, NUL-terminated */
 	size_t code_len;
-	unsigned char *tests;		/* decoded tests, "" when absent */
+	unsigned char *tests; /* decoded tests, "" when absent */
 	size_t tests_len;
-	unsigned char *stdin_data;	/* decoded stdin, "" when absent */
+	unsigned char *stdin_data; /* decoded stdin, "" when absent */
 	size_t stdin_len;
-	char *entry_point;		/* NULL when absent */
-	long timeout_ms;		/* effective: client's or the cap */
-	long test_timeout_ms;		/* <= timeout_ms */
+	char *entry_point;    /* NULL when absent */
+	long timeout_ms;      /* effective: client's or the cap */
+	long test_timeout_ms; /* <= timeout_ms */
 	long memory_mb;
 	int stop_on_first_failure;
 };
@@ -42,7 +42,7 @@ void request_release(struct request *r);
 struct request_set {
 	struct request *items;
 	size_t n;
-	int batch;		/* the body was a batch */
+	int batch; /* the body was a batch */
 };
 
 /* Like request_parse, for either form. An element's error names it: the

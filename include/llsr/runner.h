@@ -23,10 +23,10 @@
  * policy, attached, started, its harness waiting for a job on stdin. It is
  * single-use like any other. */
 struct warm {
-	char id[ENGINE_ID_LEN + 1];	/* "" when the slot is empty */
+	char id[ENGINE_ID_LEN + 1]; /* "" when the slot is empty */
 	struct engine_stream *st;
-	int64_t born_ms;		/* clock_now_ms when it was made */
-	struct policy_limits lim;	/* the size it was made at */
+	int64_t born_ms;	  /* clock_now_ms when it was made */
+	struct policy_limits lim; /* the size it was made at */
 };
 
 /* The size of a single run's sandbox at memory_mb. */
@@ -47,16 +47,16 @@ int runner_warm_usable(const struct config *cfg, struct warm *w);
 void runner_warm_discard(struct engine *e, struct warm *w);
 
 struct run_outcome {
-	char container_id[ENGINE_ID_LEN + 1];	/* "" when none exists */
-	int warm;		/* the run used a warm container */
-	json_object *report;	/* validated harness report (a batch: an
-				 * array of them), or NULL */
-	int timed_out;		/* the runner's own wall clock killed it */
-	int output_over;	/* the stream went past the read cap */
-	int oom_killed;		/* the engine says the kernel OOM-killed it */
-	int exit_code;		/* container exit code, -1 unknown */
-	double duration_ms;	/* from hand-over to the end of the run */
-	struct buf diag;	/* the harness's own stderr, capped */
+	char container_id[ENGINE_ID_LEN + 1]; /* "" when none exists */
+	int warm;	     /* the run used a warm container */
+	json_object *report; /* validated harness report (a batch: an
+			      * array of them), or NULL */
+	int timed_out;	     /* the runner's own wall clock killed it */
+	int output_over;     /* the stream went past the read cap */
+	int oom_killed;	     /* the engine says the kernel OOM-killed it */
+	int exit_code;	     /* container exit code, -1 unknown */
+	double duration_ms;  /* from hand-over to the end of the run */
+	struct buf diag;     /* the harness's own stderr, capped */
 };
 
 void runner_outcome_init(struct run_outcome *o);

@@ -15,10 +15,10 @@
 struct service;
 
 struct reply {
-	int status;			/* HTTP status */
-	json_object *body;		/* owned by the reply; reply_release */
-	const char *verdict;		/* static, for the access log; "-" */
-	char container[16];		/* short container id or "-" */
+	int status;	     /* HTTP status */
+	json_object *body;   /* owned by the reply; reply_release */
+	const char *verdict; /* static, for the access log; "-" */
+	char container[16];  /* short container id or "-" */
 };
 
 /* cfg is borrowed and must outlive the service. NULL on ENOMEM. */

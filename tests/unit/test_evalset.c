@@ -163,20 +163,23 @@ START_TEST(sample_mapping)
 	char *c;
 	int rc;
 
-	c = code_of(he, "{\"task_id\": \"HumanEval/0\", \"completion\": "
-			"\"    return x\\n\"}",
+	c = code_of(he,
+		    "{\"task_id\": \"HumanEval/0\", \"completion\": "
+		    "\"    return x\\n\"}",
 		    &rc);
 	ck_assert_int_eq(rc, 0);
 	ck_assert_str_eq(c, "def f(x):\n    return x\n");
 	free(c);
 	/* completion wins over solution for HumanEval */
-	c = code_of(he, "{\"task_id\": \"HumanEval/0\", \"completion\": \"A\","
-			" \"solution\": \"B\"}",
+	c = code_of(he,
+		    "{\"task_id\": \"HumanEval/0\", \"completion\": \"A\","
+		    " \"solution\": \"B\"}",
 		    &rc);
 	ck_assert_str_eq(c, "def f(x):\nA");
 	free(c);
-	c = code_of(he, "{\"task_id\": \"HumanEval/0\", \"solution\": \"S\","
-			" \"code\": \"C\"}",
+	c = code_of(he,
+		    "{\"task_id\": \"HumanEval/0\", \"solution\": \"S\","
+		    " \"code\": \"C\"}",
 		    &rc);
 	ck_assert_str_eq(c, "S");
 	free(c);
@@ -187,8 +190,9 @@ START_TEST(sample_mapping)
 	c = code_of(mbpp, "{\"task_id\": 2, \"completion\": \"K\"}", &rc);
 	ck_assert_str_eq(c, "K");
 	free(c);
-	c = code_of(mbpp, "{\"task_id\": 2, \"completion\": \"K\","
-			  " \"code\": \"C\"}",
+	c = code_of(mbpp,
+		    "{\"task_id\": 2, \"completion\": \"K\","
+		    " \"code\": \"C\"}",
 		    &rc);
 	ck_assert_str_eq(c, "C");
 	free(c);
@@ -209,11 +213,10 @@ START_TEST(load_jsonl_and_array)
 	probs = tmpfile_with("\n{\"task_id\": 2, \"test_list\": [\"assert "
 			     "f()\"]}\n\n{\"task_id\": \"b\", \"test\": \"t\","
 			     " \"entry_point\": \"f\", \"prompt\": \"P\"}\r\n");
-	samples = tmpfile_with(
-		"{\"task_id\": \"b\", \"completion\": \"1\"}\n"
-		"{\"task_id\": \"2\", \"code\": \"x\"}\n"
-		"{\"task_id\": \"b\", \"completion\": \"2\"}\n"
-		"{\"task_id\": 2, \"solution\": \"y\"}");
+	samples = tmpfile_with("{\"task_id\": \"b\", \"completion\": \"1\"}\n"
+			       "{\"task_id\": \"2\", \"code\": \"x\"}\n"
+			       "{\"task_id\": \"b\", \"completion\": \"2\"}\n"
+			       "{\"task_id\": 2, \"solution\": \"y\"}");
 	evalset_init(&es);
 	ck_assert_int_eq(evalset_load_problems(&es, probs, err, sizeof(err)),
 			 0);
@@ -259,16 +262,15 @@ expect_load_error(const char *probs, const char *text, const char *want)
 
 	evalset_init(&es);
 	if (probs) {
-		ck_assert_int_eq(evalset_load_problems(&es, probs, err,
-						       sizeof(err)),
-				 0);
+		ck_assert_int_eq(
+			evalset_load_problems(&es, probs, err, sizeof(err)), 0);
 		rc = evalset_load_samples(&es, path, err, sizeof(err));
 	} else {
 		rc = evalset_load_problems(&es, path, err, sizeof(err));
 	}
 	ck_assert_int_eq(rc, -1);
-	ck_assert_msg(strstr(err, want) && strstr(err, path),
-		      "'%s' lacks '%s'", err, want);
+	ck_assert_msg(strstr(err, want) && strstr(err, path), "'%s' lacks '%s'",
+		      err, want);
 	evalset_release(&es);
 }
 
@@ -295,8 +297,8 @@ START_TEST(load_errors)
 	expect_load_error(probs, "\n{\"task_id\": 1}\n", ":2: no completion");
 
 	evalset_init(&es);
-	ck_assert_int_eq(evalset_load_problems(&es, "/nonexistent/p.jsonl",
-					       err, sizeof(err)),
+	ck_assert_int_eq(evalset_load_problems(&es, "/nonexistent/p.jsonl", err,
+					       sizeof(err)),
 			 -1);
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/p.jsonl"));
 	evalset_release(&es);

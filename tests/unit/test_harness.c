@@ -56,8 +56,9 @@ START_TEST(frame)
 	struct llsr_err e;
 	struct buf out;
 	json_object *job, *v;
-	const char *body = "{\"code\":\"cHJpbnQoMSk=\",\"tests\":\"YXNzZXJ0IDE=\","
-			   "\"entry_point\":\"f\",\"timeout_ms\":1234}";
+	const char *body =
+		"{\"code\":\"cHJpbnQoMSk=\",\"tests\":\"YXNzZXJ0IDE=\","
+		"\"entry_point\":\"f\",\"timeout_ms\":1234}";
 	char *nl;
 	long len;
 
@@ -117,12 +118,14 @@ START_TEST(forged_lines_ignored)
 
 	/* A line without the nonce, or with a wrong one, is not a report; the
 	 * last valid line wins. */
-	snprintf(text, sizeof(text),
-		 "{\"status\":\"passed\"}\n"
-		 "ffffffffffffffffffffffffffffffff {\"status\":\"passed\",\"tests\":[],"
-		 "\"stdout\":\"\",\"stderr\":\"\",\"stdout_truncated\":false,"
-		 "\"stderr_truncated\":false}\n"
-		 "%s %s\n", NONCE, good);
+	snprintf(
+		text, sizeof(text),
+		"{\"status\":\"passed\"}\n"
+		"ffffffffffffffffffffffffffffffff {\"status\":\"passed\",\"tests\":[],"
+		"\"stdout\":\"\",\"stderr\":\"\",\"stdout_truncated\":false,"
+		"\"stderr_truncated\":false}\n"
+		"%s %s\n",
+		NONCE, good);
 	r = report_of(text);
 	ck_assert_ptr_nonnull(r);
 	ck_assert(json_object_object_get_ex(r, "status", &v));
@@ -138,7 +141,7 @@ START_TEST(incomplete_line)
 {
 	char text[8192];
 
-	snprintf(text, sizeof(text), "%s %s", NONCE, good);	/* no newline */
+	snprintf(text, sizeof(text), "%s %s", NONCE, good); /* no newline */
 	ck_assert_ptr_null(report_of(text));
 	ck_assert_ptr_null(report_of(""));
 	ck_assert_ptr_null(harness_report(NULL, 0, NONCE));
@@ -171,8 +174,7 @@ START_TEST(invalid_reports)
 		"\"stdout_truncated\":false,\"stderr_truncated\":false,\"error\":{\"type\":1}}",
 		"{\"status\":\"passed\",\"tests\":[],\"stdout\":\"\",\"stderr\":\"\","
 		"\"stdout_truncated\":false,\"stderr_truncated\":false} trailing",
-		NULL
-	};
+		NULL};
 	size_t i;
 
 	for (i = 0; bad[i]; i++)
@@ -182,9 +184,10 @@ END_TEST
 
 START_TEST(unknown_fields_dropped)
 {
-	json_object *r = line("{\"status\":\"passed\",\"tests\":[],\"stdout\":\"\","
-			      "\"stderr\":\"\",\"stdout_truncated\":false,"
-			      "\"stderr_truncated\":false,\"extra\":{\"x\":1}}");
+	json_object *r =
+		line("{\"status\":\"passed\",\"tests\":[],\"stdout\":\"\","
+		     "\"stderr\":\"\",\"stdout_truncated\":false,"
+		     "\"stderr_truncated\":false,\"extra\":{\"x\":1}}");
 	json_object *v;
 
 	ck_assert_ptr_nonnull(r);

@@ -110,8 +110,8 @@ END_TEST
 
 START_TEST(mean_over_tasks)
 {
-	unsigned long n[] = { 10, 10, 5 };
-	unsigned long c[] = { 3, 0, 5 };
+	unsigned long n[] = {10, 10, 5};
+	unsigned long c[] = {3, 0, 5};
 	double v = -1.0;
 
 	ck_assert_int_eq(passk_mean(n, c, 3, 1, &v), 0);

@@ -40,8 +40,8 @@ expect_error(const char *body, int status, const char *code, const char *sub)
 	ck_assert_int_eq(err.status, status);
 	ck_assert_str_eq(err.code, code);
 	if (sub)
-		ck_assert_msg(strstr(err.message, sub), "message '%s' lacks '%s'",
-			      err.message, sub);
+		ck_assert_msg(strstr(err.message, sub),
+			      "message '%s' lacks '%s'", err.message, sub);
 	ck_assert_ptr_null(req.code);
 }
 
@@ -67,7 +67,8 @@ START_TEST(all_fields)
 			       "\"stdin\":\"eg==\",\"language\":\"python\","
 			       "\"entry_point\":\"f_1\",\"timeout_ms\":2000,"
 			       "\"memory_mb\":64,\"test_timeout_ms\":500,"
-			       "\"stop_on_first_failure\":true}"), 0);
+			       "\"stop_on_first_failure\":true}"),
+			 0);
 	ck_assert_str_eq((char *)req.code, "x");
 	ck_assert_str_eq((char *)req.tests, "y");
 	ck_assert_str_eq((char *)req.stdin_data, "z");
@@ -99,7 +100,8 @@ END_TEST
 START_TEST(test_timeout_clamped)
 {
 	ck_assert_int_eq(parse("{\"code\":\"\",\"timeout_ms\":1000,"
-			       "\"test_timeout_ms\":5000}"), 0);
+			       "\"test_timeout_ms\":5000}"),
+			 0);
 	ck_assert_int_eq(req.test_timeout_ms, 1000);
 }
 END_TEST
@@ -118,8 +120,9 @@ START_TEST(bad_json)
 	expect_error("\"code\"", 400, "invalid_json", "object");
 	expect_error("{'code':'eA=='}", 400, "invalid_json", NULL);
 	/* Nesting past the depth limit. */
-	expect_error("{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
-		     400, "invalid_json", NULL);
+	expect_error(
+		"{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+		400, "invalid_json", NULL);
 }
 END_TEST
 
@@ -152,7 +155,8 @@ END_TEST
 START_TEST(wrong_types)
 {
 	expect_error("{\"code\":5}", 400, "invalid_field", "code");
-	expect_error("{\"code\":\"\",\"tests\":[]}", 400, "invalid_field", "tests");
+	expect_error("{\"code\":\"\",\"tests\":[]}", 400, "invalid_field",
+		     "tests");
 	expect_error("{\"code\":\"\",\"timeout_ms\":\"100\"}", 400,
 		     "invalid_field", "timeout_ms");
 	expect_error("{\"code\":\"\",\"timeout_ms\":1.5}", 400, "invalid_field",
@@ -182,7 +186,8 @@ START_TEST(limits)
 	expect_error("{\"code\":\"\",\"test_timeout_ms\":99}", 400,
 		     "invalid_field", "test_timeout_ms");
 	ck_assert_int_eq(parse("{\"code\":\"\",\"timeout_ms\":10000,"
-			       "\"memory_mb\":256}"), 0);
+			       "\"memory_mb\":256}"),
+			 0);
 	request_release(&req);
 	cfg.timeout_ms = 3000;
 	expect_error("{\"code\":\"\",\"timeout_ms\":3001}", 400,
@@ -232,8 +237,8 @@ START_TEST(embedded_nul_body)
 	static const char body[] = "{\"code\":\"eA==\"}\0garbage";
 
 	err_clear(&err);
-	ck_assert_int_eq(request_parse(&req, body, sizeof(body) - 1, &cfg, &err),
-			 -1);
+	ck_assert_int_eq(
+		request_parse(&req, body, sizeof(body) - 1, &cfg, &err), -1);
 	ck_assert_str_eq(err.code, "invalid_json");
 }
 END_TEST
@@ -243,14 +248,16 @@ START_TEST(batch)
 	struct request_set rs;
 
 	err_clear(&err);
-	ck_assert_int_eq(request_parse_set(&rs, "{\"submissions\":[{\"code\":"
-						"\"eA==\"},{\"code\":\"eQ==\","
-						"\"timeout_ms\":500}]}",
-					   strlen("{\"submissions\":[{\"code\":"
-						  "\"eA==\"},{\"code\":\"eQ==\","
-						  "\"timeout_ms\":500}]}"),
-					   &cfg, &err),
-			 0);
+	ck_assert_int_eq(
+		request_parse_set(&rs,
+				  "{\"submissions\":[{\"code\":"
+				  "\"eA==\"},{\"code\":\"eQ==\","
+				  "\"timeout_ms\":500}]}",
+				  strlen("{\"submissions\":[{\"code\":"
+					 "\"eA==\"},{\"code\":\"eQ==\","
+					 "\"timeout_ms\":500}]}"),
+				  &cfg, &err),
+		0);
 	ck_assert_int_eq(rs.batch, 1);
 	ck_assert_uint_eq(rs.n, 2);
 	ck_assert_str_eq((char *)rs.items[0].code, "x");
@@ -258,9 +265,9 @@ START_TEST(batch)
 	ck_assert_int_eq(rs.items[1].timeout_ms, 500);
 	request_set_release(&rs);
 
-	ck_assert_int_eq(request_parse_set(&rs, "{\"code\":\"eA==\"}", 15, &cfg,
-					   &err),
-			 0);
+	ck_assert_int_eq(
+		request_parse_set(&rs, "{\"code\":\"eA==\"}", 15, &cfg, &err),
+		0);
 	ck_assert_int_eq(rs.batch, 0);
 	ck_assert_uint_eq(rs.n, 1);
 	request_set_release(&rs);
@@ -292,7 +299,8 @@ START_TEST(batch_errors)
 			   "submissions[1]: must be an object", 1);
 	expect_batch_error("{\"submissions\":[{\"code\":\"eA==\"},"
 			   "{\"code\":\"eA==\"},{\"code\":\"!!\"}]}",
-			   "submissions[2]: field 'code' is not valid base64", 2);
+			   "submissions[2]: field 'code' is not valid base64",
+			   2);
 	expect_batch_error("{\"submissions\":[{\"tests\":\"eA==\"}]}",
 			   "submissions[0]: field 'code' is required", 0);
 	cfg.max_batch = 2;

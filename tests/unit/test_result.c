@@ -57,18 +57,18 @@ num(json_object *r, const char *path1, const char *path2)
 	return json_object_get_int64(v);
 }
 
-#define TEST(st) "{\"index\":0,\"name\":\"t\",\"line\":1,\"status\":\"" st \
+#define TEST(st)                                                               \
+	"{\"index\":0,\"name\":\"t\",\"line\":1,\"status\":\"" st              \
 	"\",\"duration_ms\":1,\"message\":null,\"traceback\":null}"
 
 START_TEST(from_report)
 {
 	json_object *r, *v;
 
-	set_report("{\"status\":\"failed\",\"tests\":[" TEST("passed") ","
-		   TEST("failed") "," TEST("error") "," TEST("timeout") ","
-		   TEST("not_run") "," TEST("passed") "],\"stdout\":\"out\","
-		   "\"stderr\":\"err\",\"stdout_truncated\":true,"
-		   "\"stderr_truncated\":false}");
+	set_report("{\"status\":\"failed\",\"tests\":[" TEST("passed") "," TEST("failed") "," TEST(
+		"error") "," TEST("timeout") "," TEST("not_run") "," TEST("passed") "],\"stdout\":\"out\","
+										    "\"stderr\":\"err\",\"stdout_truncated\":true,"
+										    "\"stderr_truncated\":false}");
 	o.exit_code = 0;
 	o.duration_ms = 12.5;
 	r = result_build(&o);
@@ -96,10 +96,11 @@ START_TEST(load_error_passed_through)
 {
 	json_object *r, *e;
 
-	set_report("{\"status\":\"error\",\"tests\":[],\"stdout\":\"\",\"stderr\":\"\","
-		   "\"stdout_truncated\":false,\"stderr_truncated\":false,"
-		   "\"error\":{\"type\":\"SyntaxError\",\"message\":\"invalid syntax\","
-		   "\"line\":3,\"traceback\":null}}");
+	set_report(
+		"{\"status\":\"error\",\"tests\":[],\"stdout\":\"\",\"stderr\":\"\","
+		"\"stdout_truncated\":false,\"stderr_truncated\":false,"
+		"\"error\":{\"type\":\"SyntaxError\",\"message\":\"invalid syntax\","
+		"\"line\":3,\"traceback\":null}}");
 	r = result_build(&o);
 	ck_assert_str_eq(str(r, "status"), "error");
 	ck_assert(json_object_object_get_ex(r, "error", &e));

@@ -35,7 +35,8 @@ START_TEST(dead_child_is_dead)
 			_exit(1);
 		_exit(0);
 	}
-	ck_assert_int_eq(read(fds[0], owner, sizeof(owner)), (int)sizeof(owner));
+	ck_assert_int_eq(read(fds[0], owner, sizeof(owner)),
+			 (int)sizeof(owner));
 	waitpid(pid, NULL, 0);
 	/* Reaped: the pid is gone (or reused, with another start time). */
 	ck_assert_int_eq(sweep_owner_alive(owner), 0);
