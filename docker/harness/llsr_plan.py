@@ -345,18 +345,16 @@ def build(code, tests, entry_point):
     body = list(_flatten(tree.body, entry_point))
 
     check_def = None
+    missing_check = False
     if entry_point:
         for stmt in body:
             if isinstance(stmt, ast.FunctionDef) and stmt.name == "check":
                 check_def = stmt
-        if check_def is None and not any(
+        missing_check = check_def is None and not any(
                 isinstance(t, ast.Name) and t.id == "check"
                 for stmt in body if isinstance(stmt, (ast.Assign, ast.Import, ast.ImportFrom))
                 for t in (getattr(stmt, "targets", None) or
-                          [ast.Name(id=a.asname or a.name) for a in getattr(stmt, "names", [])])):
-            # Known before anything runs: no test may be counted.
-            raise PlanError("NameError", "the tests define no check() function "
-                            "(entry_point %r was given)" % entry_point, None, None)
+                          [ast.Name(id=a.asname or a.name) for a in getattr(stmt, "names", [])]))
     items = _collect_items(body)
     n_top = sum(1 for stmt in body
                 if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef,
@@ -406,6 +404,13 @@ def build(code, tests, entry_point):
         for name, line in check_cases:
             cases.append((_cap_name(name), line))
         steps.append(("check", entry_point))
+    if missing_check:
+        # Known before anything runs: no test may be counted; the tests
+        # found are listed as not run.
+        e = PlanError("NameError", "the tests define no check() function "
+                      "(entry_point %r was given)" % entry_point, None, None)
+        e.cases = cases
+        raise e
 
     try:
         steps[0] = ("load", _compile(_parse(code, "<solution>", "solution"),
