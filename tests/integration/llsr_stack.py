@@ -1,6 +1,6 @@
 """A private service stack for integration tests (stack.sh: spawn-fcgi,
 multiwatch, and lighttpd or Apache on 127.0.0.1), TAP output and polling
-helpers. Used by test_auth.py and test_pool.py."""
+helpers. Used by test_auth.py, test_pool.py and test_lifecycle.py."""
 import base64
 import http.client
 import json
@@ -92,8 +92,9 @@ class Stack:
             doc = {"_raw": data[:300]}
         return r.status, dict(r.getheaders()), doc
 
-    def run_code(self, code, tests="", headers=None):
-        body = json.dumps({"code": b64(code), "tests": b64(tests)})
+    def run_code(self, code, tests="", headers=None, **fields):
+        """fields: further request fields, e.g. timeout_ms=1000."""
+        body = json.dumps(dict({"code": b64(code), "tests": b64(tests)}, **fields))
         return self.request("POST", "/run_code", body, headers)
 
     def log(self):

@@ -1,20 +1,18 @@
 #!/usr/bin/env python3
 """Integration tests that need a stack of their own: engine faults (a fake
 Engine API for what a real engine cannot be made to do), an unreachable
-engine, a missing image, SIGTERM in the middle of a run, and a client that
-goes away. TAP on stdout.
+engine, a missing image, SIGTERM and SIGKILL in the middle of a run, a client
+that goes away, the warm pool and overload. TAP on stdout.
 
 usage: test_lifecycle.py --bin PATH/ll-solution-runner [--port 18100]
 """
 import argparse
-import base64
 import http.client
 import json
 import os
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,65 +20,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from fake_engine import FakeEngine  # noqa: E402
+from llsr_stack import Stack, Tap, b64, wait_for  # noqa: E402
 
-TOP = os.path.dirname(os.path.dirname(HERE))
-STACK = os.path.join(HERE, "stack.sh")
 DOCKER_SOCK = "/var/run/docker.sock"
 
-results = []
-
-
-def tap(ok, name, detail=""):
-    results.append(ok)
-    print("%s %d - %s" % ("ok" if ok else "not ok", len(results), name))
-    if not ok and detail:
-        for line in str(detail).splitlines()[:20]:
-            print("# " + line)
-    sys.stdout.flush()
-
-
-def b64(s):
-    return base64.b64encode(s.encode()).decode()
-
-
-class Stack:
-    def __init__(self, binary, port, conf_lines, workers=1):
-        self.run = tempfile.mkdtemp(prefix="llsr-lc.")
-        os.chmod(self.run, 0o755)
-        self.port = port
-        conf = os.path.join(self.run, "test.conf")
-        with open(conf, "w") as f:
-            f.write("\n".join(conf_lines) + "\n")
-        subprocess.run([STACK, "start", binary, conf, self.run, str(port), str(workers)],
-                       check=True, stdout=subprocess.DEVNULL)
-
-    def request(self, method, path, body=None, timeout=60):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        c.request(method, path, body=body, headers=headers)
-        r = c.getresponse()
-        data = r.read()
-        c.close()
-        try:
-            doc = json.loads(data)
-        except ValueError:
-            doc = {"_raw": data[:300]}
-        return r.status, dict(r.getheaders()), doc
-
-    def run_code(self, code, tests="", **kw):
-        body = dict(code=b64(code), tests=b64(tests), **kw)
-        return self.request("POST", "/run_code", json.dumps(body))
-
-    def log(self):
-        out = []
-        for name in sorted(os.listdir(os.path.join(self.run, "log"))):
-            with open(os.path.join(self.run, "log", name), errors="replace") as f:
-                out.append(f.read())
-        return "\n".join(out)
-
-    def stop(self):
-        subprocess.run([STACK, "stop", self.run], check=False)
-        shutil.rmtree(self.run, ignore_errors=True)
+tap = Tap()
 
 
 def docker_get(path):
@@ -109,17 +53,6 @@ def owner_pid(c):
     """The worker pid in a container's owner label (w1:host:pid:start)."""
     parts = c["Labels"].get("ll-solution-runner.owner", "").split(":")
     return parts[2] if len(parts) == 4 and parts[0] == "w1" else None
-
-
-def wait_for(cond, timeout):
-    """Polls cond() until it is true or timeout seconds pass."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    return cond()
 
 
 def test_unreachable_engine(binary, port):
@@ -419,8 +352,7 @@ def main():
             t(binary, a.port + i)
         except Exception as e:  # a crashed case is a failed case
             tap(False, "%s raised" % t.__name__, repr(e))
-    print("1..%d" % len(results))
-    return 0 if all(results) else 1
+    return tap.finish()
 
 
 if __name__ == "__main__":
