@@ -5,7 +5,7 @@ submission per request, (c) exec'd in-process by python3 on the host with
 no sandbox. All in one run, on one machine; see README.md.
 
 usage: batch.py [--bin PATH] [--json PATH] [--port N] [--workers N]
-                [--batch-size 100] [--batch-concurrency 1] [--limit N]
+                [--batch-size 100] [--batch-concurrency 2] [--limit N]
 
 MBPP (Mostly Basic Python Problems, Austin et al. 2021) is by Google
 Research, CC BY 4.0; it is read from /work/shared/datasets/mbpp-sanitized.json
@@ -259,9 +259,9 @@ def main():
                     help="workers of the stack; also (b)'s concurrency")
     ap.add_argument("--pool-size", type=int, default=1)
     ap.add_argument("--batch-size", type=int, default=100)
-    ap.add_argument("--batch-concurrency", type=int, default=1,
-                    help="batches in flight at once (default 1: a batch already "
-                         "uses batch_cpus = 2 CPUs)")
+    ap.add_argument("--batch-concurrency", type=int, default=2,
+                    help="batches in flight at once (default 2: one batch's "
+                         "container start and stragglers overlap the next's run)")
     ap.add_argument("--mbpp", default=lc.DEFAULT_MBPP)
     ap.add_argument("--limit", type=int, default=0,
                     help="only the first N problems (development; not a real run)")
