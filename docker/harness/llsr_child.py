@@ -200,6 +200,112 @@ def _receive_job(chan):
     return fds[0], fds[1]
 
 
+def _prctl_dumpable():
+    """A function setting PR_SET_DUMPABLE (1 or 0), or None."""
+    try:
+        prctl = _load("ctypes").CDLL(None, use_errno=True).prctl
+    except BaseException:
+        return None
+    return lambda v: prctl(4, v, 0, 0, 0) == 0
+
+
+def zygote(argv):
+    """Batch runs' fork server: python3 -I -S zygote.py <control fd>.
+
+    Started by the harness with exec (so it shares no memory with it), in
+    its own session. It makes itself non-dumpable, answers b"R" on its
+    control socket (a SOCK_SEQPACKET socketpair with the harness), imports
+    everything a test child needs, then serves two requests, one at a time:
+
+      b"F" + SCM_RIGHTS [stdout w, stderr w, channel]: fork a test child
+          with those descriptors; answer b"P<pid>" (or b"E<errno>").
+      b"W<pid>": waitpid(pid, WNOHANG) for a child we forked; answer
+          b"S<pid> <wait status>", b"N<pid>" (still running) or b"X<pid>".
+
+    It never reaps a child on its own: like an unwaited Popen child, the pid
+    stays reserved (a zombie) until the harness asks, so the harness can
+    kill by pid without racing pid reuse. It never receives anything
+    user-derived: the job goes from the harness to the forked child over the
+    child's own channel. It exits when the control socket closes."""
+    import _socket
+
+    ctl_fd = int(argv[1])
+    os.set_inheritable(ctl_fd, False)
+    ctl = _socket.socket(fileno=ctl_fd)
+    dumpable = _prctl_dumpable()
+    if dumpable is None or not dumpable(0):
+        ctl.send(b"r")  # could not become non-dumpable: do not use us
+        os._exit(0)
+    ctl.send(b"R")
+    for name in ("reprlib", "linecache", "traceback", "resource"):
+        _load(name)
+    size = _socket.CMSG_SPACE(3 * 4)
+    while True:
+        try:
+            data, anc, flags, _ = ctl.recvmsg(64, size, _socket.MSG_CMSG_CLOEXEC)
+        except InterruptedError:
+            continue
+        except OSError:
+            os._exit(0)
+        if not data:
+            os._exit(0)  # the harness closed the socket (or is gone)
+        fds = []
+        for level, kind, payload in anc:
+            if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+                fds.extend(int.from_bytes(payload[i:i + 4], sys.byteorder, signed=True)
+                           for i in range(0, len(payload) - len(payload) % 4, 4))
+        if data == b"F" and len(fds) == 3 and not flags & _socket.MSG_CTRUNC:
+            try:
+                pid = os.fork()
+            except OSError as e:
+                reply = b"E%d" % (e.errno or 0)
+            else:
+                if pid == 0:
+                    _forked(ctl, fds, dumpable)  # never returns
+                reply = b"P%d" % pid
+        elif data[:1] == b"W" and data[1:].isdigit() and not fds:
+            pid = int(data[1:])
+            try:
+                got, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                reply = b"X%d" % pid
+            else:
+                reply = b"N%d" % pid if got == 0 else b"S%d %d" % (pid, status)
+        else:
+            reply = b"?"
+        for fd in fds:
+            os.close(fd)
+        try:
+            ctl.send(reply)
+        except OSError:
+            os._exit(0)
+
+
+def _forked(ctl, fds, dumpable):
+    """In a child the zygote just forked: become what an exec'd child is
+    when it starts (own session, stdin /dev/null, stdout/stderr on the
+    harness's pipes, the channel, no other descriptor, dumpable), then run
+    the normal child main path."""
+    try:
+        os.setsid()
+        ctl.detach()  # its fd is closed below; the object must never close it
+        out_w, err_w, chan = fds
+        os.dup2(out_w, 1)
+        os.dup2(err_w, 2)
+        if chan != 3:
+            os.dup2(chan, 3)
+        os.closerange(4, 1 << 20)  # the control socket and everything else
+        # Dumpable again, like any freshly exec'd process: the child's
+        # memory is the zygote's (no secret), and without this it could not
+        # set its own oom_score_adj nor read its /proc/self/environ.
+        if not dumpable(1):
+            os._exit(70)
+    except BaseException:
+        os._exit(70)
+    main(["zygote", "3"])  # ends with _exit(); an exception ends us as in child.py
+    os._exit(70)  # (never reached: never fall back into the zygote's loop)
+
+
 def main(argv):
     # Capture everything the runner relies on before user code can touch it.
     _write, _read, _close, _exit = os.write, os.read, os.close, os._exit

@@ -1,7 +1,8 @@
 """The harness process: reads the frame, supervises test children, reports.
 
 This process never runs user code. It parses and compiles the tests (AST
-only, see llsr_plan), starts children (llsr_child) with exec, reads their
+only, see llsr_plan), starts children (llsr_child) with exec (in batch runs:
+forked by a fork server, itself started with exec), reads their
 output through capped pipes and their per-test records through a private
 socket, enforces the time and output limits, and writes the one report line
 described in docs/protocol.md. See docs/harness.md for the guarantees.
@@ -27,6 +28,7 @@ import llsr_plan
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHILD = os.path.join(HERE, "child.py")
+ZYGOTE = os.path.join(HERE, "zygote.py")
 MAX_FRAME = 64 << 20
 MAX_RECORD = 1 << 20
 SPAWN_RETRY_S = 2.0
@@ -228,8 +230,14 @@ _OWN = None
 def _stat(pid):
     """(state, ppid, session) of a process from /proc, or None."""
     try:
-        with open("/proc/%s/stat" % pid, "rb") as f:
-            fields = f.read().rpartition(b")")[2].split()
+        # (os.open/os.read: a third of open()'s cost; batch sweeps scan
+        # every process once or twice per test child)
+        fd = os.open("/proc/%s/stat" % pid, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            data = os.read(fd, 4096)  # one line of well under 1 KiB
+        finally:
+            os.close(fd)
+        fields = data.rpartition(b")")[2].split()
         return fields[0], int(fields[1]), int(fields[3])
     except (OSError, ValueError, IndexError):
         return None
@@ -298,11 +306,18 @@ class Child:
             self.sock.close()
 
 
-def start_child(give_up):
+def start_child(give_up, zygote=None):
     """exec a fresh test child: `python3 -I -S child.py <chanfd>`, in its own
     session, close_fds, stdin /dev/null (its real stdin comes with the job),
     stdout/stderr on pipes, one end of a private socketpair. Retries EAGAIN/
-    ENOMEM from fork (pids limit) until give_up (monotonic). Raises OSError."""
+    ENOMEM from fork (pids limit) until give_up (monotonic). Raises OSError.
+    Batch runs pass their zygote: the child is then forked by it instead,
+    with the same descriptors (exec'd as above if the zygote is gone)."""
+    if zygote is not None and not zygote.dead:
+        try:
+            return zygote_child(give_up, zygote)
+        except ZygoteGone:
+            pass
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     psock, csock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -318,6 +333,7 @@ def start_child(give_up):
                     start_new_session=True)
                 if _OWN is not None:
                     _OWN.add(p.pid)
+                    _SPAWNED.append("exec")
                 break
             except OSError as e:
                 if e.errno not in (errno.EAGAIN, errno.ENOMEM) or \
@@ -327,6 +343,240 @@ def start_child(give_up):
                 time.sleep(delay)
                 delay = min(delay * 2, 0.2)
     except BaseException:
+        for fd in (out_r, err_r):
+            os.close(fd)
+        psock.close()
+        raise
+    finally:
+        for fd in (out_w, err_w):
+            os.close(fd)
+        csock.close()
+    return Child(p, out_r, err_r, psock)
+
+
+# -- batch mode's fork server ---------------------------------------------------
+
+_SPAWNED = []   # batch mode: "exec" / "fork" per test child (debug counter)
+ZYGOTE_REPLY_S = 2.0
+
+
+class ZygoteGone(Exception):
+    pass
+
+
+class Zygote:
+    """P's end of a batch run's fork server (llsr_child.zygote, started
+    with exec by start()). Its requests are answered one at a time, under
+    a lock (worker threads share it). Any failure (no answer within
+    ZYGOTE_REPLY_S, a closed socket, a bad answer) kills it for good and
+    raises ZygoteGone: P then execs children as in single runs."""
+
+    def __init__(self, p, sock):
+        import threading
+
+        self.p, self.sock = p, sock
+        self.lock = threading.Lock()
+        self.dead = False
+        self.lost = False   # died or was killed before the batch's end
+
+    @classmethod
+    def start(cls):
+        """exec the zygote (own session, stdin/stdout/stderr /dev/null,
+        the child's environment) and wait until it is non-dumpable; None
+        if that fails. Called before any submission runs, so no user code
+        exists while it is still dumpable."""
+        psock, zsock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = {k: os.environ[k] for k in ("PATH", "LANG", "HOME") if k in os.environ}
+        try:
+            p = subprocess.Popen(
+                [sys.executable, "-I", "-S", ZYGOTE, str(zsock.fileno())],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, env=env, pass_fds=(zsock.fileno(),),
+                close_fds=True, start_new_session=True)
+        except OSError:
+            psock.close()
+            return None
+        finally:
+            zsock.close()
+        if _OWN is not None:
+            _OWN.add(p.pid)
+        z = cls(p, psock)
+        with z.lock:
+            try:
+                ok = z._recv() == b"R"
+            except (OSError, ZygoteGone):
+                ok = False
+            if not ok:
+                z._die()
+                return None
+        return z
+
+    def _recv(self):
+        poller = select.poll()
+        poller.register(self.sock, select.POLLIN)
+        if not poller.poll(int(ZYGOTE_REPLY_S * 1000)):
+            raise ZygoteGone("no answer")
+        data = self.sock.recv(64)
+        if not data:
+            raise ZygoteGone("closed")
+        return data
+
+    def _die(self):
+        """(lock held) Kill and collect the zygote; its test children live
+        on (re-parented: to P when P is PID 1) and are collected by ZProc."""
+        self.dead = self.lost = True
+        try:
+            self.p.kill()
+        except OSError:
+            pass
+        try:
+            self.p.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            pass
+        else:
+            if _OWN is not None:
+                _OWN.discard(self.p.pid)
+        self.sock.close()
+
+    def call(self, msg, fds=()):
+        with self.lock:
+            if self.dead:
+                raise ZygoteGone("dead")
+            try:
+                if fds:
+                    socket.send_fds(self.sock, [msg], fds)
+                else:
+                    self.sock.send(msg)
+                return self._recv()
+            except (OSError, ZygoteGone):
+                self._die()
+                raise ZygoteGone("lost")
+
+    def bad_answer(self):
+        with self.lock:
+            if not self.dead:
+                self._die()
+        raise ZygoteGone("bad answer")
+
+    def close(self):
+        """End of the batch: closing the socket makes it exit."""
+        with self.lock:
+            if self.dead:
+                return
+            self.dead = True
+            self.sock.close()
+        try:
+            self.p.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            try:
+                self.p.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                return
+        if _OWN is not None:
+            _OWN.discard(self.p.pid)
+
+
+class ZProc:
+    """The Popen-like handle (pid, poll, wait, returncode) of a test child
+    forked by the zygote. The zygote keeps it as a zombie until we ask for
+    its wait status, so its pid cannot be reused while we may still signal
+    it. If the zygote is gone, the child was re-parented: to P when P is
+    PID 1 (then P collects it itself), else its status is lost (None)."""
+
+    def __init__(self, zygote, pid):
+        self.zygote, self.pid = zygote, pid
+        self.returncode = None
+        self.lost = False
+
+    def poll(self):
+        if self.returncode is None and not self.lost:
+            try:
+                r = self.zygote.call(b"W%d" % self.pid)
+            except ZygoteGone:
+                status = self._orphan()
+            else:
+                if r == b"N%d" % self.pid:
+                    status = None
+                elif r.startswith(b"S%d " % self.pid) and r[len(b"S%d " % self.pid):].isdigit():
+                    status = int(r.split(b" ")[1])
+                elif r == b"X%d" % self.pid:   # not its child (cannot happen)
+                    self.lost, status = True, None
+                else:
+                    try:
+                        self.zygote.bad_answer()
+                    except ZygoteGone:
+                        pass
+                    status = self._orphan()
+            if status is not None:
+                try:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+                except ValueError:
+                    self.lost = True
+        return self.returncode
+
+    def _orphan(self):
+        try:
+            got, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            self.lost = True
+            return None
+        return status if got else None
+
+    def wait(self, timeout=None):
+        end = None if timeout is None else time.monotonic() + timeout
+        pidfd = None
+        try:
+            while self.poll() is None and not self.lost:
+                left = None if end is None else end - time.monotonic()
+                if left is not None and left <= 0:
+                    raise subprocess.TimeoutExpired("test child", timeout)
+                if pidfd is None:
+                    try:
+                        pidfd = os.pidfd_open(self.pid)
+                    except (AttributeError, OSError):
+                        pidfd = -1
+                if pidfd >= 0:
+                    # readable once it exited (a zombie counts)
+                    select.select([pidfd], [], [], 0.05 if left is None else min(left, 0.05))
+                else:
+                    time.sleep(0.001 if left is None else min(left, 0.001))
+        finally:
+            if pidfd is not None and pidfd >= 0:
+                os.close(pidfd)
+        return self.returncode
+
+
+def zygote_child(give_up, zygote):
+    """start_child's batch variant: the same pipes and socketpair, the child
+    forked by the zygote (which gets the child's three descriptors, nothing
+    else). Retries EAGAIN/ENOMEM like start_child. Raises ZygoteGone (after
+    closing everything it made) when the zygote is unusable."""
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    psock, csock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    delay = 0.005
+    try:
+        while True:
+            r = zygote.call(b"F", [out_w, err_w, csock.fileno()])
+            if r[:1] == b"P" and r[1:].isdigit():
+                p = ZProc(zygote, int(r[1:]))
+                if _OWN is not None:
+                    _OWN.add(p.pid)
+                _SPAWNED.append("fork")
+                break
+            if not (r[:1] == b"E" and r[1:].isdigit()):
+                zygote.bad_answer()
+            e = OSError(int(r[1:]), os.strerror(int(r[1:])))
+            if e.errno not in (errno.EAGAIN, errno.ENOMEM) or \
+                    time.monotonic() + delay > give_up:
+                raise e
+            reap_orphans()
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+    except BaseException:
+        # (a child forked before the zygote was lost gets EOF on its channel
+        # and exits: it never shares a socket with a replacement)
         for fd in (out_r, err_r):
             os.close(fd)
         psock.close()
@@ -381,9 +631,10 @@ def warm_up():
 
 
 class Runner:
-    def __init__(self, cfg, cases, job, t0, pre=None, batch=False):
+    def __init__(self, cfg, cases, job, t0, pre=None, batch=False, zygote=None):
         self.cfg = cfg
         self.batch = batch        # one submission of a batch frame
+        self.zygote = zygote      # batch: the fork server, or None
         self.pre = pre            # the pre-started first child, or None
         self.job = job
         self.cases = cases
@@ -441,7 +692,8 @@ class Runner:
     # -- one child ---------------------------------------------------------
     def spawn(self):
         """Start a fresh child (it then waits for its job, see handoff)."""
-        return start_child(min(time.monotonic() + SPAWN_RETRY_S, self.deadline))
+        return start_child(min(time.monotonic() + SPAWN_RETRY_S, self.deadline),
+                           self.zygote)
 
     def handoff(self, child, secret):
         """Give a started child its job: the marshal'ed job and the
@@ -680,12 +932,16 @@ class Runner:
         if _OWN is not None and rc is not None:
             _OWN.discard(p.pid)
         return {"st": st, "rc": rc, "we_killed": we_killed,
-                "oom": oom_before is not None and oom_counters() != oom_before}
+                "oom": oom_before is not None and oom_counters() != oom_before,
+                "lost": getattr(p, "lost", False)}
 
     # -- whole run ---------------------------------------------------------
     def death_reason(self, end):
         rc = end["rc"]
         if rc is None:
+            if end.get("lost"):  # (batch: its zygote died, see ZProc)
+                return ("the test process ended, its exit status unknown (the "
+                        "batch's fork server was killed)"), False
             return "the test process did not exit", False
         if rc < 0:
             sig = -rc
@@ -1037,7 +1293,7 @@ def remove_workdir(d):
     shutil.rmtree(d, ignore_errors=True)
 
 
-def run_one(cfg, index, pre):
+def run_one(cfg, index, pre, zygote=None):
     """Run submission index of a batch exactly as a single run would, in its
     own children, working directory and memory limit; its time budget
     starts now. Returns the Runner (its report() builds the result)."""
@@ -1052,7 +1308,7 @@ def run_one(cfg, index, pre):
         return r
     workdir = make_workdir(index)
     job = dict(job, cwd=workdir, memory_mb=cfg["memory_mb"])
-    r = Runner(cfg, cases, job, t0, pre, batch=True)
+    r = Runner(cfg, cases, job, t0, pre, batch=True, zygote=zygote)
     try:
         r.run()
     except Exception as e:  # a harness bug: still answer
@@ -1074,7 +1330,8 @@ def run_batch(nonce, cfg, pre):
     """Run the batch's submissions, at most cfg["parallel"] at a time (one
     worker thread each; every Runner waits in its own poll()), then write
     one report line with every result in input order. The pre-started
-    child serves submission 0."""
+    child serves submission 0; every other test child is forked by the
+    batch's zygote (exec'd if there is none, or once it is gone)."""
     global _OWN
     import threading
 
@@ -1082,6 +1339,12 @@ def run_batch(nonce, cfg, pre):
     if pre is not None:
         _OWN.add(pre.p.pid)
     jobs = cfg["batch"]
+    zygote = None
+    if len(jobs) > 1 and os.environ.get("LLSR_HARNESS_ZYGOTE") != "0":
+        try:
+            zygote = Zygote.start()
+        except Exception:  # (e.g. EMFILE): run without, as before
+            zygote = None
     runners = [None] * len(jobs)
     lock = threading.Lock()
     queue = list(range(len(jobs) - 1, -1, -1))  # pop() gives 0, 1, 2, ...
@@ -1093,7 +1356,7 @@ def run_batch(nonce, cfg, pre):
                     return
                 i = queue.pop()
             try:
-                runners[i] = run_one(jobs[i], i, pre if i == 0 else None)
+                runners[i] = run_one(jobs[i], i, pre if i == 0 else None, zygote)
             except BaseException as e:  # never lose a worker silently
                 runners[i] = e
 
@@ -1106,6 +1369,18 @@ def run_batch(nonce, cfg, pre):
         t.join()
     if pre is not None and not pre.handed:
         discard_child(pre)
+    if zygote is not None:
+        try:
+            zygote.close()
+        except Exception:
+            pass
+    if os.environ.get("LLSR_HARNESS_DEBUG") == "1":
+        sys.stderr.write("llsr harness: batch: zygote %s, %d test children "
+                         "forked, %d exec'd\n" % (
+                             "none" if zygote is None else "lost" if zygote.lost
+                             else "ok", _SPAWNED.count("fork"),
+                             _SPAWNED.count("exec")))
+        sys.stderr.flush()
     builds = []
     for r in runners:
         if isinstance(r, Runner):

@@ -54,12 +54,15 @@ def harness_children(pid):
         return None
 
 
-def run_raw(data, timeout=30, keep_open=False, delay=0.0, before=None):
+def run_raw(data, timeout=30, keep_open=False, delay=0.0, before=None, env=None,
+            errs=None):
     """Run the harness on raw stdin bytes; return (report or None, stdout, rc, secs).
     delay: wait that long after starting it before writing the frame (the
-    harness pre-starts its first child meanwhile); before(proc) runs then."""
+    harness pre-starts its first child meanwhile); before(proc) runs then.
+    env: extra environment variables; errs: a list that gets its stderr."""
     p = subprocess.Popen([sys.executable, "-I", "-S", HARNESS], stdin=subprocess.PIPE,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=None if env is None else dict(os.environ, **env))
     if delay:
         time.sleep(delay)
     if before is not None:
@@ -71,9 +74,12 @@ def run_raw(data, timeout=30, keep_open=False, delay=0.0, before=None):
         out = p.stdout.read()
         p.wait(timeout)
         p.stdin.close()
+        err = p.stderr.read() if errs is not None else b""
         p.stderr.close()
     else:
-        out, _ = p.communicate(data, timeout=timeout)
+        out, err = p.communicate(data, timeout=timeout)
+    if errs is not None:
+        errs.append(err)
     secs = time.monotonic() - t
     rep = None
     for line in out.split(b"\n"):
@@ -1098,6 +1104,84 @@ def t_batch_report_limit_trims_each_result():
             c.eq(statuses(r)[:1], ["passed"], "first test of %d" % i)
     big, _ = run_batch([bjob(*noisy)], parallel=1)
     c.true(len(json.dumps(big[0])) > 40000, "untrimmed it would not fit")
+    return c
+
+
+def zygote_stats(err):
+    """(zygote state, forked, exec'd) from the LLSR_HARNESS_DEBUG line."""
+    for line in err.decode("utf-8", "replace").split("\n"):
+        if line.startswith("llsr harness: batch: zygote "):
+            w = line.split()
+            return w[4].rstrip(","), int(w[5]), int(w[9])
+    return None
+
+
+@case
+def t_batch_children_come_from_the_zygote():
+    # Every test child but the pre-started one is forked by the zygote
+    # (counted by the harness's debug line, not by timing).
+    jobs = [bjob("def f(a):\n    return a\n", "assert f(1) == 1\nassert f(%d) == %d\n" % (i, i))
+            for i in range(200)]
+    errs = []
+    rep, out, rc, secs = run_raw(batch_frame(jobs, parallel=2), timeout=120,
+                                 env={"LLSR_HARNESS_DEBUG": "1"}, errs=errs)
+    c = Check()
+    c.eq(rep and [r["status"] for r in rep["results"]], ["passed"] * 200, "statuses")
+    st = zygote_stats(errs[0])
+    c.true(st is not None and st[0] == "ok" and st[1] >= 199 and st[2] == 0,
+           "199 forked children, none exec'd: %r" % (st,))
+    # Crash recovery re-runs in a new forked child.
+    jobs = [bjob("import os\n", "assert 1\nassert os._exit(3)\nassert 2\n")] * 3
+    errs = []
+    rep, out, rc, secs = run_raw(batch_frame(jobs, parallel=1),
+                                 env={"LLSR_HARNESS_DEBUG": "1"}, errs=errs)
+    for i, r in enumerate(rep["results"] if rep else [None] * 3):
+        c.eq(r and statuses(r), ["passed", "error", "passed"], "crash %d" % i)
+        c.true(r is not None and "code 3" in (r["tests"][1]["message"] or ""),
+               "crash %d message" % i)
+    c.eq(zygote_stats(errs[0]), ("ok", 5, 0), "restarted children are forked too")
+    # A single run never starts one.
+    errs = []
+    run_raw(frame("x = 1\n", "assert x\n"), env={"LLSR_HARNESS_DEBUG": "1"}, errs=errs)
+    c.eq(zygote_stats(errs[0]), None, "no zygote in a single run")
+    return c
+
+
+@case
+def t_batch_zygote_lost_falls_back_to_exec():
+    # User code can signal its parent, the zygote (same uid): a killed or
+    # stopped zygote is replaced by exec'd children for the rest of the
+    # batch; every submission still gets its right result.
+    def parent_is_zygote(sig):
+        return ("import os, signal\n"
+                "def hit():\n"
+                "    pp = os.getppid()\n"
+                "    if b'zygote.py' in open('/proc/%%d/cmdline' %% pp, 'rb').read():\n"
+                "        os.kill(pp, signal.%s)\n"
+                "        return True\n"
+                "    return False\n" % sig)
+
+    c = Check()
+    for sig in ("SIGKILL", "SIGSTOP"):
+        jobs = [bjob(*NORMAL) if i != 1 else
+                bjob(parent_is_zygote(sig),
+                     "assert 1\nassert hit()\nassert os._exit(3)\nassert 2\n")
+                for i in range(5)]
+        jobs[0] = bjob(NORMAL[0] % 0, NORMAL[1])
+        for i in range(2, 5):
+            jobs[i] = bjob(NORMAL[0] % i, NORMAL[1])
+        errs = []
+        rep, out, rc, secs = run_raw(batch_frame(jobs, parallel=1), timeout=60,
+                                     env={"LLSR_HARNESS_DEBUG": "1"}, errs=errs)
+        res = rep["results"] if rep else [None] * 5
+        c.eq(res[1] and statuses(res[1]), ["passed", "passed", "error", "passed"],
+             "%s: the zygote's killer's tests" % sig)
+        for i in (0, 2, 3, 4):
+            c.eq(res[i] and (res[i]["status"], res[i]["stdout"]),
+                 ("passed", "normal %d\n" % i), "%s: submission %d" % (sig, i))
+        st = zygote_stats(errs[0])
+        c.true(st is not None and st[0] == "lost" and st[1] == 1 and st[2] == 4,
+               "%s: 1 forked child, then 4 exec'd: %r" % (sig, st))
     return c
 
 
