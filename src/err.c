@@ -29,3 +29,16 @@ err_clear(struct llsr_err *e)
 	e->message[0] = '\0';
 	e->index = -1;
 }
+
+int
+err_buf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf && size) {
+		va_start(ap, fmt);
+		vsnprintf(buf, size, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}

@@ -4,6 +4,7 @@
  * machine-readable code and a human message. Owned by the caller. */
 
 #include <stdarg.h>
+#include <stddef.h>
 
 struct llsr_err {
 	int status;	  /* HTTP status, e.g. 400 */
@@ -18,5 +19,10 @@ int err_set(struct llsr_err *e, int status, const char *code, const char *fmt,
 	    ...) __attribute__((format(printf, 4, 5)));
 
 void err_clear(struct llsr_err *e);
+
+/* Formats a message into buf[0..size) (buf can be NULL or size 0: nothing is
+ * written) and returns -1, for callers that report into a plain buffer. */
+int err_buf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -12,22 +12,7 @@
 #include <curl/curl.h>
 
 #include "llsr/cli_http.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
+#include "llsr/err.h"
 
 int
 cli_http_init(struct cli_http *h, const char *url, const char *token,
@@ -42,10 +27,10 @@ cli_http_init(struct cli_http *h, const char *url, const char *token,
 	h->timeout_s = timeout_s;
 	h->retries = retries;
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-		return fail(err, errlen,
-			    "--url must start with http:// or "
-			    "https://: '%s'",
-			    url);
+		return err_buf(err, errlen,
+			       "--url must start with http:// or "
+			       "https://: '%s'",
+			       url);
 	h->base = strdup(url);
 	if (!h->base)
 		goto nomem;
@@ -66,7 +51,7 @@ cli_http_init(struct cli_http *h, const char *url, const char *token,
 	h->headers = l;
 	if (token && *token) {
 		if (strpbrk(token, "\r\n")) {
-			fail(err, errlen, "the token contains a line break");
+			err_buf(err, errlen, "the token contains a line break");
 			goto out;
 		}
 		n = strlen(token) + sizeof("Authorization: Bearer ");
@@ -82,7 +67,7 @@ cli_http_init(struct cli_http *h, const char *url, const char *token,
 	rc = 0;
 	goto out;
 nomem:
-	fail(err, errlen, "out of memory");
+	err_buf(err, errlen, "out of memory");
 out:
 	if (auth) {
 		/* The token is a secret: do not leave it in freed memory. */
@@ -203,12 +188,13 @@ post_once(struct cli_http *h, const char *url, const char *body, size_t len,
 	cc = curl_easy_perform(c);
 	if (s.too_large) {
 		buf_release(&r->body);
-		return fail(err, errlen, "%s: answer over %u bytes", url,
-			    CLI_HTTP_BODY_MAX);
+		return err_buf(err, errlen, "%s: answer over %u bytes", url,
+			       CLI_HTTP_BODY_MAX);
 	}
 	if (cc != CURLE_OK) {
 		buf_release(&r->body);
-		return fail(err, errlen, "%s: %s", url, curl_easy_strerror(cc));
+		return err_buf(err, errlen, "%s: %s", url,
+			       curl_easy_strerror(cc));
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	*retry_after = s.retry_after;
@@ -227,7 +213,7 @@ cli_http_post(struct cli_http *h, const char *path, const char *body,
 	n = strlen(h->base) + strlen(path) + 1;
 	url = malloc(n);
 	if (!url)
-		return fail(err, errlen, "out of memory");
+		return err_buf(err, errlen, "out of memory");
 	snprintf(url, n, "%s%s", h->base, path);
 	for (attempt = 0;; attempt++) {
 		if (post_once(h, url, body, len, r, &retry_after, err, errlen) <
@@ -254,12 +240,12 @@ cli_http_parse(const struct cli_http_resp *r, char *err, size_t errlen)
 	size_t end;
 
 	if (!r->body.len) {
-		fail(err, errlen, "HTTP %ld with an empty body", r->status);
+		err_buf(err, errlen, "HTTP %ld with an empty body", r->status);
 		return NULL;
 	}
 	tok = json_tokener_new();
 	if (!tok) {
-		fail(err, errlen, "out of memory");
+		err_buf(err, errlen, "out of memory");
 		return NULL;
 	}
 	o = json_tokener_parse_ex(tok, r->body.data, (int)r->body.len);
@@ -271,10 +257,10 @@ cli_http_parse(const struct cli_http_resp *r, char *err, size_t errlen)
 	if (!o || end != r->body.len ||
 	    !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		fail(err, errlen,
-		     "HTTP %ld: the answer is not a JSON object: "
-		     "%.80s",
-		     r->status, r->body.data);
+		err_buf(err, errlen,
+			"HTTP %ld: the answer is not a JSON object: "
+			"%.80s",
+			r->status, r->body.data);
 		return NULL;
 	}
 	return o;

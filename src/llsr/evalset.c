@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "llsr/buf.h"
+#include "llsr/err.h"
 #include "llsr/evalset.h"
 
 /* Input files are read whole; a HumanEval run of 164 tasks x 200 samples is
@@ -17,22 +18,6 @@
 
 typedef int (*each_fn)(struct evalset *es, json_object *o, char *err,
 		       size_t errlen);
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 void
 evalset_init(struct evalset *es)
@@ -82,7 +67,7 @@ task_id_text(json_object *o, int *is_int, long long *id_int, char *err,
 	char *s;
 
 	if (!json_object_object_get_ex(o, "task_id", &v) || !v) {
-		fail(err, errlen, "no task_id");
+		err_buf(err, errlen, "no task_id");
 		return NULL;
 	}
 	if (json_object_is_type(v, json_type_string)) {
@@ -94,11 +79,12 @@ task_id_text(json_object *o, int *is_int, long long *id_int, char *err,
 		snprintf(num, sizeof(num), "%lld", *id_int);
 		s = strdup(num);
 	} else {
-		fail(err, errlen, "task_id is neither a string nor an integer");
+		err_buf(err, errlen,
+			"task_id is neither a string nor an integer");
 		return NULL;
 	}
 	if (!s)
-		fail(err, errlen, "out of memory");
+		err_buf(err, errlen, "out of memory");
 	return s;
 }
 
@@ -142,17 +128,17 @@ append_lines(struct buf *b, json_object *o, const char *key, char *err,
 	if (!json_object_object_get_ex(o, key, &a) || !a)
 		return 0;
 	if (!json_object_is_type(a, json_type_array))
-		return fail(err, errlen, "%s is not an array", key);
+		return err_buf(err, errlen, "%s is not an array", key);
 	n = json_object_array_length(a);
 	for (i = 0; i < n; i++) {
 		v = json_object_array_get_idx(a, i);
 		if (!v || !json_object_is_type(v, json_type_string))
-			return fail(err, errlen, "%s[%zu] is not a string", key,
-				    i);
+			return err_buf(err, errlen, "%s[%zu] is not a string",
+				       key, i);
 		if (!*json_object_get_string(v))
 			continue;
 		if (append_line(b, json_object_get_string(v)) < 0)
-			return fail(err, errlen, "%s: tests too large", key);
+			return err_buf(err, errlen, "%s: tests too large", key);
 	}
 	return 0;
 }
@@ -171,18 +157,18 @@ parse_mbpp(json_object *o, struct evalset_problem *p, char *err, size_t errlen)
 		goto out;
 	setup = get_str(o, "test_setup_code", &bad);
 	if (bad) {
-		fail(err, errlen, "test_setup_code is not a string");
+		err_buf(err, errlen, "test_setup_code is not a string");
 		goto out;
 	}
 	if (setup && *setup && append_line(&b, setup) < 0) {
-		fail(err, errlen, "test_setup_code too large");
+		err_buf(err, errlen, "test_setup_code too large");
 		goto out;
 	}
 	if (append_lines(&b, o, "test_list", err, errlen) < 0)
 		goto out;
 	p->tests = buf_detach(&b, NULL);
 	if (!p->tests) {
-		fail(err, errlen, "out of memory");
+		err_buf(err, errlen, "out of memory");
 		goto out;
 	}
 	rc = 0;
@@ -202,20 +188,21 @@ parse_humaneval(json_object *o, struct evalset_problem *p, char *err,
 	test = get_str(o, "test", &bad);
 	entry = get_str(o, "entry_point", &bad);
 	if (bad)
-		return fail(err, errlen,
-			    "prompt, test and entry_point must be strings");
+		return err_buf(err, errlen,
+			       "prompt, test and entry_point must be strings");
 	if (!test || !entry)
-		return fail(err, errlen,
-			    "neither MBPP (test_list) nor HumanEval (test and "
-			    "entry_point)");
+		return err_buf(
+			err, errlen,
+			"neither MBPP (test_list) nor HumanEval (test and "
+			"entry_point)");
 	if (!*entry)
-		return fail(err, errlen, "entry_point is empty");
+		return err_buf(err, errlen, "entry_point is empty");
 	p->format = EVALSET_HUMANEVAL;
 	p->prompt = strdup(prompt ? prompt : "");
 	p->tests = strdup(test);
 	p->entry_point = strdup(entry);
 	if (!p->prompt || !p->tests || !p->entry_point)
-		return fail(err, errlen, "out of memory");
+		return err_buf(err, errlen, "out of memory");
 	return 0;
 }
 
@@ -227,7 +214,7 @@ evalset_problem_parse(json_object *o, struct evalset_problem *p, char *err,
 
 	memset(p, 0, sizeof(*p));
 	if (!json_object_is_type(o, json_type_object))
-		return fail(err, errlen, "not a JSON object");
+		return err_buf(err, errlen, "not a JSON object");
 	p->task_id = task_id_text(o, &p->id_is_int, &p->id_int, err, errlen);
 	if (!p->task_id)
 		return -1;
@@ -253,14 +240,14 @@ evalset_sample_code(const struct evalset_problem *p, json_object *sample,
 	solution = get_str(sample, "solution", &bad);
 	whole = get_str(sample, "code", &bad);
 	if (bad)
-		return fail(err, errlen,
-			    "completion, solution and code must be strings");
+		return err_buf(err, errlen,
+			       "completion, solution and code must be strings");
 	if (p->format == EVALSET_HUMANEVAL && completion) {
 		a = strlen(p->prompt);
 		b = strlen(completion);
 		s = malloc(a + b + 1);
 		if (!s)
-			return fail(err, errlen, "out of memory");
+			return err_buf(err, errlen, "out of memory");
 		memcpy(s, p->prompt, a);
 		memcpy(s + a, completion, b + 1);
 		*code = s;
@@ -269,11 +256,11 @@ evalset_sample_code(const struct evalset_problem *p, json_object *sample,
 	if (!solution)
 		solution = whole ? whole : completion;
 	if (!solution)
-		return fail(err, errlen,
-			    "no completion, solution or code in the sample");
+		return err_buf(err, errlen,
+			       "no completion, solution or code in the sample");
 	*code = strdup(solution);
 	if (!*code)
-		return fail(err, errlen, "out of memory");
+		return err_buf(err, errlen, "out of memory");
 	return 0;
 }
 
@@ -288,17 +275,17 @@ slurp(const char *path, struct buf *b, char *err, size_t errlen)
 
 	f = fopen(path, "rb");
 	if (!f)
-		return fail(err, errlen, "%s: %s", path, strerror(errno));
+		return err_buf(err, errlen, "%s: %s", path, strerror(errno));
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (buf_append(b, chunk, n) < 0) {
-			rc = fail(err, errlen, "%s: %s", path,
-				  errno == E2BIG ? "file too large"
-						 : strerror(errno));
+			rc = err_buf(err, errlen, "%s: %s", path,
+				     errno == E2BIG ? "file too large"
+						    : strerror(errno));
 			break;
 		}
 	}
 	if (!rc && ferror(f))
-		rc = fail(err, errlen, "%s: %s", path, strerror(errno));
+		rc = err_buf(err, errlen, "%s: %s", path, strerror(errno));
 	fclose(f);
 	return rc;
 }
@@ -323,7 +310,7 @@ each_object(struct evalset *es, const char *path, each_fn fn, char *err,
 		goto out;
 	tok = json_tokener_new();
 	if (!tok) {
-		fail(err, errlen, "out of memory");
+		err_buf(err, errlen, "out of memory");
 		goto out;
 	}
 	p = b.data ? b.data : "";
@@ -340,8 +327,8 @@ each_object(struct evalset *es, const char *path, each_fn fn, char *err,
 			while (o && q < end && strchr(" \t\r\n", *q))
 				q++;
 			if (!o || q != end) {
-				fail(err, errlen, "%s: not one JSON array",
-				     path);
+				err_buf(err, errlen, "%s: not one JSON array",
+					path);
 				goto out;
 			}
 		}
@@ -349,8 +336,8 @@ each_object(struct evalset *es, const char *path, each_fn fn, char *err,
 		for (i = 0; i < n; i++) {
 			if (fn(es, json_object_array_get_idx(o, i), why,
 			       sizeof(why)) < 0) {
-				fail(err, errlen, "%s: element %zu: %s", path,
-				     i, why);
+				err_buf(err, errlen, "%s: element %zu: %s",
+					path, i, why);
 				goto out;
 			}
 		}
@@ -382,12 +369,12 @@ each_object(struct evalset *es, const char *path, each_fn fn, char *err,
 			}
 		}
 		if (!o) {
-			fail(err, errlen, "%s:%zu: not one JSON value", path,
-			     line);
+			err_buf(err, errlen, "%s:%zu: not one JSON value", path,
+				line);
 			goto out;
 		}
 		if (fn(es, o, why, sizeof(why)) < 0) {
-			fail(err, errlen, "%s:%zu: %s", path, line, why);
+			err_buf(err, errlen, "%s:%zu: %s", path, line, why);
 			goto out;
 		}
 		json_object_put(o);
@@ -411,19 +398,19 @@ add_problem(struct evalset *es, json_object *o, char *err, size_t errlen)
 	if (evalset_problem_parse(o, &p, err, errlen) < 0)
 		return -1;
 	if (json_object_object_get_ex(es->by_task, p.task_id, NULL)) {
-		fail(err, errlen, "task_id %s appears twice", p.task_id);
+		err_buf(err, errlen, "task_id %s appears twice", p.task_id);
 		goto fail;
 	}
 	np = realloc(es->problems, (es->nproblems + 1) * sizeof(*np));
 	if (!np) {
-		fail(err, errlen, "out of memory");
+		err_buf(err, errlen, "out of memory");
 		goto fail;
 	}
 	es->problems = np;
 	if (json_object_object_add(
 		    es->by_task, p.task_id,
 		    json_object_new_int64((int64_t)es->nproblems)) < 0) {
-		fail(err, errlen, "out of memory");
+		err_buf(err, errlen, "out of memory");
 		goto fail;
 	}
 	es->problems[es->nproblems++] = p;
@@ -440,7 +427,7 @@ evalset_load_problems(struct evalset *es, const char *path, char *err,
 	if (!es->by_task) {
 		es->by_task = json_object_new_object();
 		if (!es->by_task)
-			return fail(err, errlen, "out of memory");
+			return err_buf(err, errlen, "out of memory");
 	}
 	return each_object(es, path, add_problem, err, errlen);
 }
@@ -468,13 +455,13 @@ add_sample(struct evalset *es, json_object *o, char *err, size_t errlen)
 	int is_int;
 
 	if (!json_object_is_type(o, json_type_object))
-		return fail(err, errlen, "not a JSON object");
+		return err_buf(err, errlen, "not a JSON object");
 	id = task_id_text(o, &is_int, &id_int, err, errlen);
 	if (!id)
 		return -1;
 	pi = find_task(es, id);
 	if (pi < 0) {
-		fail(err, errlen, "task_id %s is not in the problems", id);
+		err_buf(err, errlen, "task_id %s is not in the problems", id);
 		free(id);
 		return -1;
 	}
@@ -500,7 +487,7 @@ add_sample(struct evalset *es, json_object *o, char *err, size_t errlen)
 	return 0;
 nomem:
 	free(code);
-	return fail(err, errlen, "out of memory");
+	return err_buf(err, errlen, "out of memory");
 }
 
 int
@@ -596,7 +583,7 @@ evalset_load_results(struct evalset *es, const char *path, size_t *marked,
 		goto out;
 	tok = json_tokener_new();
 	if (!tok) {
-		fail(err, errlen, "out of memory");
+		err_buf(err, errlen, "out of memory");
 		goto out;
 	}
 	p = b.data ? b.data : "";
@@ -610,7 +597,7 @@ evalset_load_results(struct evalset *es, const char *path, size_t *marked,
 		if (nl > p) {
 			r = mark_result(es, p, (size_t)(nl - p), tok);
 			if (r < 0) {
-				fail(err, errlen, "out of memory");
+				err_buf(err, errlen, "out of memory");
 				goto out;
 			}
 			if (r == 0)
