@@ -27,6 +27,10 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "tests", "integration"))
+from llsr_stack import children  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 STACK_SH = os.path.join(ROOT, "tests", "integration", "stack.sh")
@@ -262,22 +266,6 @@ def run_concurrent(n, conc, fn):
 
 
 # -------------------------------------------------------------------- stacks
-
-def children(pid):
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                st = f.read()
-        except OSError:
-            continue
-        fields = st[st.rindex(")") + 2:].split()
-        if fields[0] != "Z" and int(fields[1]) == pid:
-            out.append(int(d))
-    return sorted(out)
-
 
 def vmrss_kb(pid):
     with open("/proc/%d/status" % pid) as f:

@@ -318,40 +318,20 @@ def start_child(give_up, zygote=None):
             return zygote_child(give_up, zygote)
         except ZygoteGone:
             pass
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    psock, csock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     env = {k: os.environ[k] for k in ("PATH", "LANG", "HOME") if k in os.environ}
-    argv = [sys.executable, "-I", "-S", CHILD, str(csock.fileno())]
-    delay = 0.005
-    try:
-        while True:
-            try:
-                p = subprocess.Popen(
-                    argv, stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w,
-                    env=env, pass_fds=(csock.fileno(),), close_fds=True,
-                    start_new_session=True)
-                if _OWN is not None:
-                    _OWN.add(p.pid)
-                    _SPAWNED.append("exec")
-                break
-            except OSError as e:
-                if e.errno not in (errno.EAGAIN, errno.ENOMEM) or \
-                        time.monotonic() + delay > give_up:
-                    raise
-                reap_orphans()
-                time.sleep(delay)
-                delay = min(delay * 2, 0.2)
-    except BaseException:
-        for fd in (out_r, err_r):
-            os.close(fd)
-        psock.close()
-        raise
-    finally:
-        for fd in (out_w, err_w):
-            os.close(fd)
-        csock.close()
-    return Child(p, out_r, err_r, psock)
+
+    def spawn(out_w, err_w, csock):
+        argv = [sys.executable, "-I", "-S", CHILD, str(csock.fileno())]
+        p = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w,
+            env=env, pass_fds=(csock.fileno(),), close_fds=True,
+            start_new_session=True)
+        if _OWN is not None:
+            _OWN.add(p.pid)
+            _SPAWNED.append("exec")
+        return p
+
+    return _spawn_retrying(give_up, spawn)
 
 
 # -- batch mode's fork server ---------------------------------------------------
@@ -551,32 +531,47 @@ def zygote_child(give_up, zygote):
     """start_child's batch variant: the same pipes and socketpair, the child
     forked by the zygote (which gets the child's three descriptors, nothing
     else). Retries EAGAIN/ENOMEM like start_child. Raises ZygoteGone (after
-    closing everything it made) when the zygote is unusable."""
+    closing everything it made) when the zygote is unusable. (A child forked
+    before the zygote was lost gets EOF on its channel and exits: it never
+    shares a socket with a replacement.)"""
+
+    def spawn(out_w, err_w, csock):
+        r = zygote.call(b"F", [out_w, err_w, csock.fileno()])
+        if r[:1] == b"E" and r[1:].isdigit():
+            raise OSError(int(r[1:]), os.strerror(int(r[1:])))
+        if not (r[:1] == b"P" and r[1:].isdigit()):
+            zygote.bad_answer()
+        p = ZProc(zygote, int(r[1:]))
+        if _OWN is not None:
+            _OWN.add(p.pid)
+        _SPAWNED.append("fork")
+        return p
+
+    return _spawn_retrying(give_up, spawn)
+
+
+def _spawn_retrying(give_up, spawn):
+    """Makes a child's pipes and socketpair and calls spawn(out_w, err_w,
+    csock) until it returns the process, retrying EAGAIN/ENOMEM (the pids
+    limit: orphans are reaped between tries) until give_up (monotonic).
+    Closes the child's ends in every case, and ours when spawning fails."""
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     psock, csock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     delay = 0.005
     try:
         while True:
-            r = zygote.call(b"F", [out_w, err_w, csock.fileno()])
-            if r[:1] == b"P" and r[1:].isdigit():
-                p = ZProc(zygote, int(r[1:]))
-                if _OWN is not None:
-                    _OWN.add(p.pid)
-                _SPAWNED.append("fork")
+            try:
+                p = spawn(out_w, err_w, csock)
                 break
-            if not (r[:1] == b"E" and r[1:].isdigit()):
-                zygote.bad_answer()
-            e = OSError(int(r[1:]), os.strerror(int(r[1:])))
-            if e.errno not in (errno.EAGAIN, errno.ENOMEM) or \
-                    time.monotonic() + delay > give_up:
-                raise e
-            reap_orphans()
-            time.sleep(delay)
-            delay = min(delay * 2, 0.2)
+            except OSError as e:
+                if e.errno not in (errno.EAGAIN, errno.ENOMEM) or \
+                        time.monotonic() + delay > give_up:
+                    raise
+                reap_orphans()
+                time.sleep(delay)
+                delay = min(delay * 2, 0.2)
     except BaseException:
-        # (a child forked before the zygote was lost gets EOF on its channel
-        # and exits: it never shares a socket with a replacement)
         for fd in (out_r, err_r):
             os.close(fd)
         psock.close()

@@ -98,6 +98,10 @@ import tempfile
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "integration"))
+from llsr_client import docker_get, owner_pid  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 CASES_DIR = os.path.join(HERE, "cases")
@@ -213,39 +217,6 @@ class Service(object):
 
 # --------------------------------------------------------------------------
 # Docker Engine API (read-only: lists containers)
-
-class _UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path, timeout=10.0):
-        http.client.HTTPConnection.__init__(self, "localhost", timeout=timeout)
-        self.unix_path = path
-
-    def connect(self):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(self.timeout)
-        s.connect(self.unix_path)
-        self.sock = s
-
-
-def docker_get(path):
-    conn = _UnixHTTPConnection(DOCKER_SOCK)
-    try:
-        conn.request("GET", path)
-        r = conn.getresponse()
-        data = r.read()
-        if r.status != 200:
-            raise RuntimeError("docker GET %s: HTTP %d %r" % (path, r.status, data[:200]))
-        return json.loads(data.decode("utf-8"))
-    finally:
-        conn.close()
-
-
-def owner_pid(owner):
-    parts = (owner or "").split(":")
-    try:
-        return int(parts[-2])
-    except (IndexError, ValueError):
-        return None
-
 
 def our_containers(pids, warm=0, used=()):
     """Containers of this service (label) whose owner pid is one of pids,
