@@ -22,9 +22,9 @@ DOCKER_SOCK=/var/run/docker.sock
 WORKER_USER=ll-solution-runner
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
-libjson-c-dev libcurl4-openssl-dev libfcgi-dev check
+libjson-c-dev libcurl4-gnutls-dev libfcgi-dev check
 spawn-fcgi multiwatch lighttpd apache2 docker.io debootstrap
-curl ca-certificates python3 clang libclang-rt-14-dev"
+curl ca-certificates openssl socat python3 clang libclang-rt-14-dev"
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'quickstart: %s\n' "$*" >&2; exit 1; }
@@ -223,7 +223,7 @@ run_tests() {
 	cat "$run/compare.tap"
 	count_tap "$run/compare.tap"
 
-	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, pool)"
+	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, pool, TLS engine)"
 	python3 tests/integration/test_lifecycle.py --bin "$sanbuild/ll-solution-runner" \
 		>"$run/lifecycle.tap" 2>&1 || true
 	python3 tests/integration/test_cli.py --bin "$sanbuild/ll-solution-runner" \
@@ -234,10 +234,12 @@ run_tests() {
 		--port 18420 >"$run/pool.tap" 2>&1 || true
 	python3 tests/integration/test_pool.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18422 --web apache >"$run/pool-apache.tap" 2>&1 || true
+	python3 tests/integration/test_tls.py --bin "$sanbuild/ll-solution-runner" \
+		--port 18440 >"$run/tls.tap" 2>&1 || true
 	say "hostile submissions (tests/hostile)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18200 \
 		>"$run/hostile.tap" 2>&1 || true
-	for f in lifecycle cli auth pool pool-apache hostile; do
+	for f in lifecycle cli auth pool pool-apache tls hostile; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"
 	done

@@ -8,6 +8,7 @@
 
 #include "llsr/engine.h"
 #include "llsr/log.h"
+#include "llsr/reaper.h"
 #include "llsr/request.h"
 #include "llsr/result.h"
 #include "llsr/runner.h"
@@ -20,6 +21,7 @@
 struct service {
 	const struct config *cfg; /* borrowed */
 	struct engine *engine;
+	struct reaper *reaper;	     /* NULL: removals are done in line */
 	char owner[SWEEP_OWNER_MAX]; /* in container labels, see sweep.h */
 	struct run_outcome pending;  /* the used container, removed later */
 	int have_pending;
@@ -29,6 +31,8 @@ struct service {
 	struct warm pool[SERVICE_POOL_MAX]; /* cfg->pool_size slots used */
 	unsigned long requests;
 };
+
+static void release_used(struct service *s);
 
 struct service *
 service_new(const struct config *cfg)
@@ -44,6 +48,10 @@ service_new(const struct config *cfg)
 		return NULL;
 	}
 	sweep_owner(s->owner, sizeof(s->owner));
+	s->reaper = reaper_new(cfg);
+	if (!s->reaper)
+		log_warn("no remover thread: used containers are removed "
+			 "before the next container is warmed");
 	return s;
 }
 
@@ -54,7 +62,8 @@ service_free(struct service *s)
 
 	if (!s)
 		return;
-	service_after(s);
+	release_used(s);
+	reaper_free(s->reaper);
 	for (i = 0; i < s->cfg->pool_size; i++)
 		runner_warm_discard(s->engine, &s->pool[i]);
 	engine_free(s->engine);
@@ -272,20 +281,36 @@ keep_leftover(struct service *s, const char *id)
 		  id);
 }
 
-void
-service_after(struct service *s)
+/* Retries the removals that failed, and hands the used container to the
+ * reaper (or removes it here when there is none, or its queue is full). */
+static void
+release_used(struct service *s)
 {
+	char id[ENGINE_ID_LEN + 1];
 	size_t i;
 
+	while (s->reaper && reaper_failed(s->reaper, id))
+		keep_leftover(s, id);
 	for (i = 0; i < SERVICE_LEFTOVERS; i++)
 		if (s->leftover[i][0] &&
 		    engine_remove(s->engine, s->leftover[i], NULL) == 0)
 			s->leftover[i][0] = '\0';
 	if (s->have_pending) {
-		if (runner_cleanup(s->engine, &s->pending) < 0)
-			keep_leftover(s, s->pending.container_id);
+		struct run_outcome *o = &s->pending;
+
+		if (o->container_id[0] && s->reaper &&
+		    reaper_push(s->reaper, o->container_id) == 0)
+			o->container_id[0] = '\0';
+		if (runner_cleanup(s->engine, o) < 0)
+			keep_leftover(s, o->container_id);
 		s->have_pending = 0;
 	}
+}
+
+void
+service_after(struct service *s)
+{
+	release_used(s);
 	pool_fill(s);
 }
 

@@ -41,8 +41,9 @@ void reply_error(struct reply *rp, int status, const char *code,
 void reply_error_at(struct reply *rp, const struct llsr_err *err);
 void reply_release(struct reply *rp);
 
-/* Runs the deferred work (removing the used container, warming the next);
- * call after the response is finished. */
+/* Runs the deferred work: hands the used container to the reaper thread,
+ * which removes it while this warms the next one. Call after the response
+ * is finished. */
 void service_after(struct service *s);
 
 /* Periodic upkeep while idle: replaces warm containers that grew too old
