@@ -223,7 +223,7 @@ run_tests() {
 	cat "$run/compare.tap"
 	count_tap "$run/compare.tap"
 
-	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, pool, TLS engine)"
+	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, pool, TLS engine, memory)"
 	python3 tests/integration/test_lifecycle.py --bin "$sanbuild/ll-solution-runner" \
 		>"$run/lifecycle.tap" 2>&1 || true
 	python3 tests/integration/test_cli.py --bin "$sanbuild/ll-solution-runner" \
@@ -236,10 +236,13 @@ run_tests() {
 		--port 18422 --web apache >"$run/pool-apache.tap" 2>&1 || true
 	python3 tests/integration/test_tls.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18440 >"$run/tls.tap" 2>&1 || true
+	# Memory figures need glibc's allocator: the build without sanitizers.
+	python3 tests/integration/test_memory.py --bin _build/ll-solution-runner \
+		--port 18460 >"$run/memory.tap" 2>&1 || true
 	say "hostile submissions (tests/hostile)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18200 \
 		>"$run/hostile.tap" 2>&1 || true
-	for f in lifecycle cli auth pool pool-apache tls hostile; do
+	for f in lifecycle cli auth pool pool-apache tls memory hostile; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"
 	done

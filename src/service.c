@@ -5,6 +5,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef HAVE_MALLOC_H
+#include <malloc.h>
+#endif
 
 #include "llsr/engine.h"
 #include "llsr/log.h"
@@ -312,6 +315,12 @@ service_after(struct service *s)
 {
 	release_used(s);
 	pool_fill(s);
+#ifdef HAVE_MALLOC_TRIM
+	/* A run's buffers grow with its output (a batch's can reach
+	 * report_limit_bytes); without this, glibc keeps the largest run's
+	 * heap resident for the life of the worker. */
+	malloc_trim(0);
+#endif
 }
 
 void
