@@ -54,6 +54,31 @@ def harness_children(pid):
         return None
 
 
+def wait_children(pid, timeout=10.0):
+    """Polls until pid has a child (the harness's pre-started one); returns
+    the list, or None when /proc cannot say or none came in time."""
+    end = time.monotonic() + timeout
+    while True:
+        kids = harness_children(pid)
+        if kids or kids is None or time.monotonic() > end:
+            return kids or None
+        time.sleep(0.01)
+
+
+def wait_gone(pids, timeout=10.0):
+    """Polls until none of pids is a live process (gone or a zombie)."""
+    def live(k):
+        try:
+            with open("/proc/%d/stat" % k) as f:
+                st = f.read()
+        except OSError:
+            return False
+        return st[st.rindex(")") + 2] != "Z"
+    end = time.monotonic() + timeout
+    while any(live(k) for k in pids) and time.monotonic() < end:
+        time.sleep(0.01)
+
+
 def run_raw(data, timeout=30, keep_open=False, delay=0.0, before=None, env=None,
             errs=None):
     """Run the harness on raw stdin bytes; return (report or None, stdout, rc, secs).
@@ -770,7 +795,7 @@ def t_prestarted_child_reads_submission_stdin_only():
             "print(repr(data), repr(rest), stat.S_ISFIFO(os.fstat(0).st_mode),\n"
             "      b'%s' in data + rest, b'LLSR1' in data + rest)\n" % NONCE)
     rep, out, rc, _ = run_raw(frame(code, stdin=b"line 1\nline 2\n"), keep_open=True,
-                              delay=0.3)
+                              before=lambda p: wait_children(p.pid))
     c = Check()
     c.eq(rep and rep["status"], "passed", "status")
     c.eq(rep and rep["stdout"], "b'line 1\\nline 2\\n' b'' False False False\n",
@@ -802,7 +827,7 @@ def t_crash_in_first_test_reruns_with_stdin():
 def t_only_the_first_frame_runs():
     a = frame("import sys\nprint('A', repr(sys.stdin.read()))\n", stdin="for A")
     b = frame("print('B ran')\n", stdin="for B")
-    rep, out, rc, _ = run_raw(a + b, delay=0.2)
+    rep, out, rc, _ = run_raw(a + b, before=lambda p: wait_children(p.pid))
     c = Check()
     c.eq(rep and rep["stdout"], "A 'for A'\n", "first frame's run")
     c.eq(out.count(NONCE.encode()), 1, "one report")
@@ -840,14 +865,13 @@ def t_prestarted_child_killed_before_frame():
     killed = []
 
     def kill_children(p):
-        kids = harness_children(p.pid)
+        kids = wait_children(p.pid)
         for k in kids or []:
             os.kill(k, 9)
             killed.append(k)
-        time.sleep(0.1)
+        wait_gone(killed)
 
-    rep, out, rc, _ = run_raw(frame("x = 1\n", "assert x == 1\n"), delay=0.3,
-                              before=kill_children)
+    rep, out, rc, _ = run_raw(frame("x = 1\n", "assert x == 1\n"), before=kill_children)
     if not killed:
         return "skip: cannot list the harness's children"
     c = Check()
@@ -860,8 +884,8 @@ def t_prestarted_child_gone_after_bad_frame():
     c = Check()
     for data in (b"HELLO\n", b""):
         kids = []
-        rep, out, rc, _ = run_raw(data, delay=0.3,
-                                  before=lambda p: kids.extend(harness_children(p.pid) or []))
+        rep, out, rc, _ = run_raw(data,
+                                  before=lambda p: kids.extend(wait_children(p.pid) or []))
         if not kids:
             return "skip: cannot list the harness's children"
         c.true(rc != 0, "non-zero exit")
@@ -1046,7 +1070,7 @@ def t_batch_stdin_and_prestarted_child():
     rep, out, rc, _ = run_raw(batch_frame([bjob(prog, stdin="first\n"),
                                            bjob(prog, stdin="second\n"),
                                            bjob(prog)], parallel=2),
-                              delay=0.3, keep_open=True)
+                              before=lambda p: wait_children(p.pid), keep_open=True)
     c = Check()
     c.eq([r["stdout"] for r in rep["results"]] if rep else None,
          ["'first\\n'\n", "'second\\n'\n", "''\n"], "each submission's own stdin")
