@@ -16,6 +16,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+from llsr_stack import alive  # noqa: E402  (/proc process state)
 HARNESS = os.path.join(ROOT, "docker", "harness", "harness.py")
 MBPP = os.environ.get("LLSR_MBPP", "/work/shared/datasets/mbpp-sanitized.json")
 NONCE = "0123456789abcdef0123456789abcdef"
@@ -67,15 +69,8 @@ def wait_children(pid, timeout=10.0):
 
 def wait_gone(pids, timeout=10.0):
     """Polls until none of pids is a live process (gone or a zombie)."""
-    def live(k):
-        try:
-            with open("/proc/%d/stat" % k) as f:
-                st = f.read()
-        except OSError:
-            return False
-        return st[st.rindex(")") + 2] != "Z"
     end = time.monotonic() + timeout
-    while any(live(k) for k in pids) and time.monotonic() < end:
+    while any(alive(k) for k in pids) and time.monotonic() < end:
         time.sleep(0.01)
 
 
