@@ -484,7 +484,25 @@ def measure_service_tp(st, n, conc, eng):
     return {"n": n, "concurrency": conc, "wall_s": total, "rate_per_s": n / total,
             "responses_wall_s": wall, "responses_rate_per_s": n / wall,
             "pool_refilled": settled, "overloaded_503_retried": st.retries,
-            "latency": lat_summary(lat)}
+            "latency": lat_summary(lat), "_lat": lat}
+
+
+def combine_blocks(blocks):
+    """One level's blocks (see the ABBA order in main) as one measurement:
+    n and wall time summed, so the rate is n over the time spent."""
+    n = sum(b["n"] for b in blocks)
+    wall = sum(b["wall_s"] for b in blocks)
+    out = {"n": n, "concurrency": blocks[0]["concurrency"], "wall_s": wall,
+           "rate_per_s": n / wall,
+           "block_rates_per_s": [round(b["rate_per_s"], 3) for b in blocks]}
+    if "_lat" in blocks[0]:
+        rwall = sum(b["responses_wall_s"] for b in blocks)
+        out.update({"responses_wall_s": rwall, "responses_rate_per_s": n / rwall,
+                    "pool_refilled": all(b["pool_refilled"] for b in blocks),
+                    "overloaded_503_retried": sum(b["overloaded_503_retried"]
+                                                  for b in blocks),
+                    "latency": lat_summary([t for b in blocks for t in b["_lat"]])})
+    return out
 
 
 def measure_paced(st, n, warmup, interval_s, eng):
@@ -637,17 +655,30 @@ def main():
             if code != 200 or v != "passed":
                 raise RuntimeError("warm-up: %d %r" % (code, v))
 
-        # (d): raw loop, then the service, at each level back to back, so
-        # that both see the same background load.
+        # (d): at each level the raw loop and the service in blocks of a
+        # quarter of the submissions, in the order raw, service, service,
+        # raw, raw, service, service, raw: the engine's speed drifts by
+        # 10-20% within a minute on these machines, and this order cancels
+        # a steady drift between the two and evens out a slower one.
         res["d_raw"], res["d_service"] = {}, {}
         raw_one(eng, run_id, tracked, lock)   # the raw loop's own warm-up
+        q4 = [n_tp // 4 + (1 if i < n_tp % 4 else 0) for i in range(4)]
+        order = (("raw", q4[0]), ("service", q4[0]), ("service", q4[1]), ("raw", q4[1]),
+                 ("raw", q4[2]), ("service", q4[2]), ("service", q4[3]), ("raw", q4[3]))
         for conc in levels:
-            on.settle(eng)
-            log("(d) raw Engine API loop c=%d x %d" % (conc, n_tp))
-            res["d_raw"][str(conc)] = measure_raw(eng, run_id, n_tp, conc, tracked, lock)
-            on.settle(eng)
-            log("(d) service c=%d x %d" % (conc, n_tp))
-            res["d_service"][str(conc)] = measure_service_tp(on, n_tp, conc, eng)
+            raw_b, svc_b = [], []
+            for who, k in order:
+                if not k:
+                    continue
+                on.settle(eng)
+                if who == "raw":
+                    log("(d) raw Engine API loop c=%d x %d" % (conc, k))
+                    raw_b.append(measure_raw(eng, run_id, k, conc, tracked, lock))
+                else:
+                    log("(d) service c=%d x %d" % (conc, k))
+                    svc_b.append(measure_service_tp(on, k, conc, eng))
+            res["d_raw"][str(conc)] = combine_blocks(raw_b)
+            res["d_service"][str(conc)] = combine_blocks(svc_b)
             log("    raw %.2f/s, service %.2f/s" % (res["d_raw"][str(conc)]["rate_per_s"],
                                                     res["d_service"][str(conc)]["rate_per_s"]))
 
