@@ -136,7 +136,7 @@ main(int argc, char **argv)
 	json_c_set_serialization_double_format("%.3f", JSON_C_OPTION_GLOBAL);
 	svc = service_new(&cfg);
 	if (!svc) {
-		log_error("out of memory");
+		log_error("cannot set up the worker: out of memory or threads");
 		return 1;
 	}
 	if (service_startup(svc) < 0) {

@@ -12,51 +12,82 @@
 /* Enough for libcurl, a resolver call and a log line. */
 #define REAPER_STACK (512u << 10)
 
+typedef char reaper_id[ENGINE_ID_LEN + 1];
+
 struct reaper {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct engine *engine; /* the thread's own connection */
-	char todo[REAPER_QUEUE][ENGINE_ID_LEN + 1];
+	reaper_id todo[REAPER_QUEUE];
 	size_t ntodo;
-	char failed[REAPER_QUEUE][ENGINE_ID_LEN + 1];
+	reaper_id failed[REAPER_QUEUE];
 	size_t nfailed;
+	int kick; /* a round without new work: retry the failed ones */
 	int quit;
 };
+
+/* Called and returns with r->mu held; the engine call is made without it.
+ * A failure is kept for a retry (logged the first time only). */
+static void
+remove_one(struct reaper *r, const char *id, int retry)
+{
+	struct llsr_err err;
+	reaper_id copy;
+	int rc;
+
+	snprintf(copy, sizeof(copy), "%s", id);
+	pthread_mutex_unlock(&r->mu);
+	rc = engine_remove(r->engine, copy, &err);
+	if (rc < 0 && !retry)
+		log_error("removing container %.12s: %s", copy, err.message);
+	pthread_mutex_lock(&r->mu);
+	if (rc == 0)
+		return;
+	if (r->nfailed < REAPER_QUEUE)
+		memcpy(r->failed[r->nfailed++], copy, sizeof(copy));
+	else
+		log_error("container %.12s not removed and no room to retry: "
+			  "the sweeper must remove it",
+			  copy);
+}
 
 static void *
 reaper_main(void *arg)
 {
 	struct reaper *r = arg;
+	reaper_id retry[REAPER_QUEUE];
+	size_t nretry, n, i;
 
+	pthread_mutex_lock(&r->mu);
 	for (;;) {
-		char id[ENGINE_ID_LEN + 1];
-		struct llsr_err err;
-
-		pthread_mutex_lock(&r->mu);
-		while (!r->ntodo && !r->quit)
+		while (!r->ntodo && !r->kick && !r->quit)
 			pthread_cond_wait(&r->cv, &r->mu);
-		if (!r->ntodo) {
-			pthread_mutex_unlock(&r->mu);
-			return NULL;
-		}
-		memcpy(id, r->todo[0], sizeof(id));
-		r->ntodo--;
-		memmove(r->todo[0], r->todo[1], r->ntodo * sizeof(r->todo[0]));
-		pthread_mutex_unlock(&r->mu);
+		if (!r->ntodo && !r->kick)
+			break; /* quit, and nothing left to do */
+		/* Each round retries what failed before it, not what fails in
+		 * it: a refused removal is tried again at the next push or
+		 * kick, never in a loop. */
+		nretry = r->nfailed;
+		memcpy(retry, r->failed, nretry * sizeof(retry[0]));
+		r->nfailed = 0;
+		r->kick = 0;
+		/* Only what was queued when the round began: a push during it
+		 * starts the next round, which retries this one's failures. */
+		for (n = r->ntodo; n > 0; n--) {
+			reaper_id id;
 
-		if (engine_remove(r->engine, id, &err) == 0)
-			continue;
-		log_error("removing container %.12s: %s", id, err.message);
-		pthread_mutex_lock(&r->mu);
-		if (r->nfailed < REAPER_QUEUE)
-			memcpy(r->failed[r->nfailed++], id, sizeof(id));
-		else
-			log_error("container %.12s not removed and no room to "
-				  "retry: the sweeper must remove it",
-				  id);
-		pthread_mutex_unlock(&r->mu);
+			memcpy(id, r->todo[0], sizeof(id));
+			r->ntodo--;
+			memmove(r->todo[0], r->todo[1],
+				r->ntodo * sizeof(r->todo[0]));
+			remove_one(r, id, 0);
+		}
+		for (i = 0; i < nretry; i++)
+			remove_one(r, retry[i], 1);
 	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
 }
 
 struct reaper *
@@ -101,7 +132,7 @@ reaper_push(struct reaper *r, const char *id)
 
 	pthread_mutex_lock(&r->mu);
 	if (r->ntodo < REAPER_QUEUE) {
-		snprintf(r->todo[r->ntodo++], ENGINE_ID_LEN + 1, "%s", id);
+		snprintf(r->todo[r->ntodo++], sizeof(r->todo[0]), "%s", id);
 		pthread_cond_signal(&r->cv);
 		rc = 0;
 	}
@@ -109,18 +140,13 @@ reaper_push(struct reaper *r, const char *id)
 	return rc;
 }
 
-int
-reaper_failed(struct reaper *r, char id[ENGINE_ID_LEN + 1])
+void
+reaper_kick(struct reaper *r)
 {
-	int found = 0;
-
 	pthread_mutex_lock(&r->mu);
-	if (r->nfailed) {
-		memcpy(id, r->failed[--r->nfailed], ENGINE_ID_LEN + 1);
-		found = 1;
-	}
+	r->kick = 1;
+	pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
-	return found;
 }
 
 void
@@ -135,10 +161,13 @@ reaper_free(struct reaper *r)
 	pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 	pthread_join(r->thread, NULL);
+	/* The thread is gone: its connection is ours for a last try. */
 	for (i = 0; i < r->nfailed; i++)
-		log_error("container %.12s was not removed: the sweeper must "
-			  "remove it",
-			  r->failed[i]);
+		if (engine_remove(r->engine, r->failed[i], NULL) < 0)
+			log_error(
+				"container %.12s was not removed: the sweeper "
+				"must remove it",
+				r->failed[i]);
 	engine_free(r->engine);
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);

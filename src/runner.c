@@ -359,21 +359,10 @@ out:
 	return rc;
 }
 
-int
-runner_cleanup(struct engine *e, struct run_outcome *o)
+void
+runner_outcome_release(struct run_outcome *o)
 {
-	struct llsr_err err;
-
 	json_object_put(o->report);
 	o->report = NULL;
 	buf_release(&o->diag);
-	if (!o->container_id[0])
-		return 0;
-	if (engine_remove(e, o->container_id, &err) < 0) {
-		log_error("removing container %.12s: %s", o->container_id,
-			  err.message);
-		return -1;
-	}
-	o->container_id[0] = '\0';
-	return 0;
 }

@@ -18,19 +18,15 @@
 #include "llsr/service.h"
 #include "llsr/sweep.h"
 
-#define SERVICE_LEFTOVERS 16
-#define SERVICE_POOL_MAX  16
+#define SERVICE_POOL_MAX 16
 
 struct service {
 	const struct config *cfg; /* borrowed */
 	struct engine *engine;
-	struct reaper *reaper;	     /* NULL: removals are done in line */
+	struct reaper *reaper;	     /* removes used containers */
 	char owner[SWEEP_OWNER_MAX]; /* in container labels, see sweep.h */
 	struct run_outcome pending;  /* the used container, removed later */
 	int have_pending;
-	/* Containers the engine failed to remove (it was down): retried after
-	 * every request; labels let the sweeper find any beyond this. */
-	char leftover[SERVICE_LEFTOVERS][ENGINE_ID_LEN + 1];
 	struct warm pool[SERVICE_POOL_MAX]; /* cfg->pool_size slots used */
 	unsigned long requests;
 };
@@ -46,15 +42,14 @@ service_new(const struct config *cfg)
 		return NULL;
 	s->cfg = cfg;
 	s->engine = engine_new(cfg);
-	if (!s->engine) {
+	s->reaper = reaper_new(cfg);
+	if (!s->engine || !s->reaper) {
+		reaper_free(s->reaper);
+		engine_free(s->engine);
 		free(s);
 		return NULL;
 	}
 	sweep_owner(s->owner, sizeof(s->owner));
-	s->reaper = reaper_new(cfg);
-	if (!s->reaper)
-		log_warn("no remover thread: used containers are removed "
-			 "before the next container is warmed");
 	return s;
 }
 
@@ -268,46 +263,24 @@ service_health(struct service *s, struct reply *rp)
 	rp->body = body;
 }
 
-static void
-keep_leftover(struct service *s, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < SERVICE_LEFTOVERS; i++) {
-		if (!s->leftover[i][0]) {
-			memcpy(s->leftover[i], id, ENGINE_ID_LEN + 1);
-			return;
-		}
-	}
-	log_error("container %.12s not removed and no room to retry: the "
-		  "sweeper must remove it",
-		  id);
-}
-
-/* Retries the removals that failed, and hands the used container to the
- * reaper (or removes it here when there is none, or its queue is full). */
+/* Hands the used container to the reaper, or removes it here when the
+ * reaper's queue is full (the engine is that far behind). */
 static void
 release_used(struct service *s)
 {
-	char id[ENGINE_ID_LEN + 1];
-	size_t i;
+	struct run_outcome *o = &s->pending;
+	struct llsr_err err;
 
-	while (s->reaper && reaper_failed(s->reaper, id))
-		keep_leftover(s, id);
-	for (i = 0; i < SERVICE_LEFTOVERS; i++)
-		if (s->leftover[i][0] &&
-		    engine_remove(s->engine, s->leftover[i], NULL) == 0)
-			s->leftover[i][0] = '\0';
-	if (s->have_pending) {
-		struct run_outcome *o = &s->pending;
-
-		if (o->container_id[0] && s->reaper &&
-		    reaper_push(s->reaper, o->container_id) == 0)
-			o->container_id[0] = '\0';
-		if (runner_cleanup(s->engine, o) < 0)
-			keep_leftover(s, o->container_id);
-		s->have_pending = 0;
-	}
+	if (!s->have_pending)
+		return;
+	runner_outcome_release(o);
+	if (o->container_id[0] && reaper_push(s->reaper, o->container_id) < 0 &&
+	    engine_remove(s->engine, o->container_id, &err) < 0)
+		log_error("container %.12s not removed (%s): the sweeper must "
+			  "remove it",
+			  o->container_id, err.message);
+	o->container_id[0] = '\0';
+	s->have_pending = 0;
 }
 
 void
@@ -331,6 +304,7 @@ service_tick(struct service *s)
 
 	if (sweep_run(s->engine, &err) < 0)
 		log_warn("sweeper: %s", err.message);
+	reaper_kick(s->reaper);
 	/* Replace warm containers that aged or died while we waited. */
 	for (i = 0; i < s->cfg->pool_size; i++)
 		if (s->pool[i].id[0] &&

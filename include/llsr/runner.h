@@ -3,8 +3,8 @@
 /* Runs one submission in one fresh container: create (sandbox policy),
  * attach, start, hand the job to the harness, read its report under a hard
  * wall clock and a hard output cap. The container outlives runner_run so
- * that its removal happens after the response is sent: runner_cleanup
- * removes it, on every path. */
+ * that its removal happens after the response is sent: the caller removes
+ * o->container_id, on every path. */
 
 #include <json-c/json.h>
 
@@ -67,8 +67,9 @@ void runner_outcome_init(struct run_outcome *o);
  * cannot take the job is replaced by a fresh one: the request does not
  * fail for it. Returns 0 when the run happened (whatever its verdict: see
  * o), or -1 with err set when no sandbox could be had (engine down, image
- * missing, policy refused). runner_cleanup must be called on o in every
- * case. owner is written into the containers' labels. */
+ * missing, policy refused). In every case runner_outcome_release must be
+ * called on o, and the container in o->container_id (if any) removed.
+ * owner is written into the containers' labels. */
 int runner_run(struct engine *e, const struct config *cfg,
 	       const struct request *r, const char *owner, struct warm *w,
 	       struct run_outcome *o, struct llsr_err *err);
@@ -83,9 +84,8 @@ int runner_run_batch(struct engine *e, const struct config *cfg,
 		     struct warm *w, struct run_outcome *o,
 		     struct llsr_err *err);
 
-/* Removes the container if any and frees what o holds. Safe to call twice.
- * Returns -1 when the engine did not remove it: the id is then left in
- * o->container_id for the caller to retry. */
-int runner_cleanup(struct engine *e, struct run_outcome *o);
+/* Frees what o holds but its container, whose id stays in o->container_id.
+ * Safe to call twice. */
+void runner_outcome_release(struct run_outcome *o);
 
 #endif

@@ -216,14 +216,21 @@ def test_sigterm_finishes_request(binary, port):
         st.stop()
 
 
+def post_and_hold(port, code, timeout_ms):
+    """Sends a /run_code request and returns the socket without reading
+    the answer (the caller closes it, or kills the worker under it)."""
+    body = json.dumps({"code": b64(code), "timeout_ms": timeout_ms})
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(("POST /run_code HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               "Content-Length: %d\r\n\r\n%s" % (len(body), body)).encode())
+    return s
+
+
 def test_client_goes_away(binary, port):
     st = Stack(binary, port, ["pool_size = 0"], workers=1)
     try:
         pid = st.request("GET", "/health")[2].get("pid")
-        body = json.dumps({"code": b64("import time\ntime.sleep(3)\n"), "timeout_ms": 5000})
-        s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(("POST /run_code HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                   "Content-Length: %d\r\n\r\n%s" % (len(body), body)).encode())
+        s = post_and_hold(port, "import time\ntime.sleep(3)\n", 5000)
         running = wait_for(lambda: our_containers(pid), 20)
         s.close()
         tap(bool(running), "client goes away: the run had started", running)
@@ -240,10 +247,7 @@ def test_sigkill_sweeper(binary, port):
     st = Stack(binary, port, ["pool_size = 0"], workers=1)
     try:
         pid = st.request("GET", "/health")[2].get("pid")
-        body = json.dumps({"code": b64("import time\ntime.sleep(5)\n"), "timeout_ms": 8000})
-        s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(("POST /run_code HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                   "Content-Length: %d\r\n\r\n%s" % (len(body), body)).encode())
+        s = post_and_hold(port, "import time\ntime.sleep(5)\n", 8000)
         running = wait_for(lambda: [c for c in our_containers(pid) if c["State"] == "running"
                                     and c["Id"]], 20)
         os.kill(pid, signal.SIGKILL)

@@ -1,6 +1,7 @@
 /* The reaper thread: every queued container is removed, a failed removal
- * is handed back, a full queue is refused (the caller removes in line), and
- * freeing the reaper waits for the queue. The engine is a fake one on a
+ * is tried again (after the next push, on a kick, at the end), a full queue
+ * is refused (the caller removes in line), and freeing the reaper waits for
+ * the queue. The engine is a fake one on a
  * unix socket in a thread of this process, to inject failures and hangs. */
 #include "config.h"
 
@@ -23,10 +24,11 @@ struct fake {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	int deletes; /* DELETE requests answered */
-	int status;  /* what a DELETE is answered with */
-	int hold;    /* while set, DELETEs wait */
-	int holding; /* DELETEs waiting */
+	int deletes;	   /* DELETE requests answered */
+	int status;	   /* what a DELETE is answered with */
+	int hold;	   /* while set, DELETEs wait */
+	int holding;	   /* DELETEs waiting */
+	char seen[64][65]; /* each DELETE's container id, in order */
 };
 
 static struct fake fk;
@@ -61,6 +63,10 @@ serve_conn(int fd)
 			while (fk.hold)
 				pthread_cond_wait(&fk.cv, &fk.mu);
 			fk.holding--;
+			if (fk.deletes < 64)
+				snprintf(fk.seen[fk.deletes],
+					 sizeof(fk.seen[0]), "%.64s",
+					 strstr(req, "/containers/") + 12);
 			fk.deletes++;
 			status = fk.status;
 			pthread_cond_broadcast(&fk.cv);
@@ -170,37 +176,89 @@ START_TEST(removes_every_queued_container)
 }
 END_TEST
 
-START_TEST(failed_removal_is_handed_back)
+static void
+wait_deletes(int n)
+{
+	pthread_mutex_lock(&fk.mu);
+	while (fk.deletes < n)
+		pthread_cond_wait(&fk.cv, &fk.mu);
+	pthread_mutex_unlock(&fk.mu);
+}
+
+static void
+set_status(int status)
+{
+	pthread_mutex_lock(&fk.mu);
+	fk.status = status;
+	pthread_mutex_unlock(&fk.mu);
+}
+
+START_TEST(failure_is_retried_after_the_next_push)
 {
 	struct config cfg;
 	struct reaper *r;
-	char id[ENGINE_ID_LEN + 1], other[ENGINE_ID_LEN + 1];
-	char got[ENGINE_ID_LEN + 1];
+	char a[ENGINE_ID_LEN + 1], b[ENGINE_ID_LEN + 1];
 
 	fake_start(&cfg);
 	fk.status = 500;
 	r = reaper_new(&cfg);
 	ck_assert_ptr_nonnull(r);
-	ck_assert_int_eq(reaper_failed(r, got), 0);
-	id_of(7, id);
-	ck_assert_int_eq(reaper_push(r, id), 0);
-	pthread_mutex_lock(&fk.mu);
-	while (fk.deletes < 1)
-		pthread_cond_wait(&fk.cv, &fk.mu);
-	fk.status = 204;
-	pthread_mutex_unlock(&fk.mu);
-	/* Removals are taken in order: once the second one reached the
-	 * engine, the first one's failure has been recorded. */
-	id_of(8, other);
-	ck_assert_int_eq(reaper_push(r, other), 0);
-	pthread_mutex_lock(&fk.mu);
-	while (fk.deletes < 2)
-		pthread_cond_wait(&fk.cv, &fk.mu);
-	pthread_mutex_unlock(&fk.mu);
-	ck_assert_int_eq(reaper_failed(r, got), 1);
-	ck_assert_str_eq(got, id);
-	ck_assert_int_eq(reaper_failed(r, got), 0);
+	id_of(7, a);
+	id_of(8, b);
+	ck_assert_int_eq(reaper_push(r, a), 0);
+	wait_deletes(1);
+	set_status(204);
+	ck_assert_int_eq(reaper_push(r, b), 0);
+	wait_deletes(3);
 	reaper_free(r);
+	/* The new one first, then the one that failed; nothing more. */
+	ck_assert_int_eq(deletes(), 3);
+	ck_assert_str_eq(fk.seen[0], a);
+	ck_assert_str_eq(fk.seen[1], b);
+	ck_assert_str_eq(fk.seen[2], a);
+	fake_stop();
+}
+END_TEST
+
+START_TEST(failure_is_retried_on_a_kick)
+{
+	struct config cfg;
+	struct reaper *r;
+	char a[ENGINE_ID_LEN + 1];
+
+	fake_start(&cfg);
+	fk.status = 500;
+	r = reaper_new(&cfg);
+	ck_assert_ptr_nonnull(r);
+	id_of(7, a);
+	ck_assert_int_eq(reaper_push(r, a), 0);
+	wait_deletes(1);
+	set_status(204);
+	reaper_kick(r);
+	wait_deletes(2);
+	reaper_free(r);
+	ck_assert_int_eq(deletes(), 2);
+	ck_assert_str_eq(fk.seen[1], a);
+	fake_stop();
+}
+END_TEST
+
+START_TEST(failure_is_retried_once_at_the_end)
+{
+	struct config cfg;
+	struct reaper *r;
+	char a[ENGINE_ID_LEN + 1];
+
+	fake_start(&cfg);
+	fk.status = 500;
+	r = reaper_new(&cfg);
+	ck_assert_ptr_nonnull(r);
+	id_of(7, a);
+	ck_assert_int_eq(reaper_push(r, a), 0);
+	/* Not retried in a loop while the engine refuses: tried, then tried
+	 * once more by reaper_free, then left to the sweeper. */
+	reaper_free(r);
+	ck_assert_int_eq(deletes(), 2);
 	fake_stop();
 }
 END_TEST
@@ -247,7 +305,9 @@ reaper_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, removes_every_queued_container);
-	tcase_add_test(tc, failed_removal_is_handed_back);
+	tcase_add_test(tc, failure_is_retried_after_the_next_push);
+	tcase_add_test(tc, failure_is_retried_on_a_kick);
+	tcase_add_test(tc, failure_is_retried_once_at_the_end);
 	tcase_add_test(tc, full_queue_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
