@@ -25,8 +25,7 @@ struct service {
 	struct engine *engine;
 	struct reaper *reaper;	     /* removes used containers */
 	char owner[SWEEP_OWNER_MAX]; /* in container labels, see sweep.h */
-	struct run_outcome pending;  /* the used container, removed later */
-	int have_pending;
+	struct run_outcome pending;  /* the last run's, released after it */
 	struct warm pool[SERVICE_POOL_MAX]; /* cfg->pool_size slots used */
 	unsigned long requests;
 };
@@ -179,7 +178,6 @@ service_run_code(struct service *s, const char *body, size_t len,
 		return;
 	}
 	runner_outcome_init(o);
-	s->have_pending = 1;
 	if (rs.batch)
 		rc = runner_run_batch(s->engine, s->cfg, &rs, s->owner,
 				      pool_take(s), o, &err);
@@ -271,8 +269,6 @@ release_used(struct service *s)
 	struct run_outcome *o = &s->pending;
 	struct llsr_err err;
 
-	if (!s->have_pending)
-		return;
 	runner_outcome_release(o);
 	if (o->container_id[0] && reaper_push(s->reaper, o->container_id) < 0 &&
 	    engine_remove(s->engine, o->container_id, &err) < 0)
@@ -280,7 +276,6 @@ release_used(struct service *s)
 			  "remove it",
 			  o->container_id, err.message);
 	o->container_id[0] = '\0';
-	s->have_pending = 0;
 }
 
 void
