@@ -242,7 +242,10 @@ run_tests() {
 	say "hostile submissions (tests/hostile)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18200 \
 		>"$run/hostile.tap" 2>&1 || true
-	for f in lifecycle cli auth pool pool-apache tls memory hostile; do
+	say "adversarial submissions (tests/adversarial)"
+	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18300 \
+		--cases tests/adversarial/cases.json >"$run/adversarial.tap" 2>&1 || true
+	for f in lifecycle cli auth pool pool-apache tls memory hostile adversarial; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"
 	done

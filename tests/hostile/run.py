@@ -4,6 +4,10 @@
     run.py --url http://127.0.0.1:18085 [--rundir DIR] [--jobs 2] [--only RE]
     run.py --bin BUILD/ll-solution-runner [--port 18200] [--workers 2]
            [--conf conf/ll-solution-runner.conf] [--jobs 2] [--only RE]
+    (both: [--cases FILE --dir DIR] another suite of cases in this format,
+     e.g. tests/adversarial/cases.json and tests/adversarial/cases;
+     [--record FILE] one JSON line per case: its statuses and whether a
+     test that must not pass did: "forged")
 
 With --bin the suite starts a stack of its own (tests/integration/stack.sh:
 lighttpd, spawn-fcgi, multiwatch) with a random canary variable,
@@ -17,6 +21,8 @@ Cases are data: tests/hostile/cases/NN_name.py is the submitted solution,
 tests/hostile/cases.json lists, in order, for each case:
 
   file            the solution file in cases/
+  name            the case's name (default: file without .py; give one
+                  when several cases share a file)
   tests           the tests source; {{PORT}} is replaced by the service's
                   port, {{CANARY}} / {{CANARY_REV}} by the canary's value
                   (reversed), so that the value itself never appears in an
@@ -40,10 +46,18 @@ tests/hostile/cases.json lists, in order, for each case:
                     worker is busy that long): for the cases a limit stops,
                     timeout_ms + 1.5 s grace + 5 s for the container's
                     start and kill; otherwise timeout_ms + 1.5 s + 20 s
+  submissions     instead of file/tests/options: a batch, a list of
+                  {file, tests, options, expect} sent as one
+                  {"submissions": [...]}; each result is checked against
+                  its own expect (the case's expect may give http and
+                  max_elapsed_s of the whole request)
+  forgeable       informational: a case the service may legitimately lose
+                  (e.g. "isolation": "in_process"), marked in its TAP name
   serial          run alone (cases that form a sequence: 09/10, 20/21)
   repeat          send it this many times (each verdict must match): for
                   attacks whose effect is intermittent
-  requires        "canary": needs --bin
+  requires        "canary": needs --bin; "isolation": needs a service
+                  that accepts the request field "isolation" (probed once)
   host_absent     host paths that must not exist after the case
   host_unchanged  extra host paths whose state must not change
 
@@ -182,14 +196,23 @@ class Service(object):
         finally:
             conn.close()
 
-    def run_code(self, code, tests, options, timeout):
-        """POST /run_code. A 503 `overloaded` (every worker busy, queue
-        full) is the service's intended answer to load, not a verdict: it
-        is retried after Retry-After, for up to OVERLOAD_RETRY_S; the count
-        is kept in self.overloaded."""
+    @staticmethod
+    def submission(code, tests, options):
         obj = {"code": base64.b64encode(code).decode("ascii"),
                "tests": base64.b64encode(tests.encode("utf-8")).decode("ascii")}
         obj.update(options)
+        return obj
+
+    def run_code(self, code, tests, options, timeout, batch=None):
+        """POST /run_code (with batch, a list of (code, tests, options):
+        one {"submissions": [...]}). A 503 `overloaded` (every worker busy,
+        queue full) is the service's intended answer to load, not a
+        verdict: it is retried after Retry-After, for up to
+        OVERLOAD_RETRY_S; the count is kept in self.overloaded."""
+        if batch is not None:
+            obj = {"submissions": [self.submission(*b) for b in batch]}
+        else:
+            obj = self.submission(code, tests, options)
         body = json.dumps(obj).encode("utf-8")
         end = time.monotonic() + OVERLOAD_RETRY_S
         while True:
@@ -500,7 +523,37 @@ def substitute(s, subst):
     return s
 
 
+def check_batch(case, http_status, body, elapsed, subst):
+    """check_verdict for a case with `submissions`: each result against
+    its submission's expect (problems prefixed with its index)."""
+    exp = case.get("expect", {})
+    if http_status != exp.get("http", 200):
+        return ["HTTP %d, expected %d: %r" % (http_status, exp.get("http", 200), body[:400])]
+    try:
+        results = json.loads(body.decode("utf-8"))["results"]
+    except Exception as e:
+        return ["the body is not a batch answer (%s): %r" % (e, body[:400])]
+    subs = case["submissions"]
+    if not isinstance(results, list) or len(results) != len(subs):
+        return ["%s results, expected %d" % (
+            len(results) if isinstance(results, list) else "no", len(subs))]
+    problems = []
+    for i, (sub, res) in enumerate(zip(subs, results)):
+        one = {"expect": dict(sub.get("expect", {}), max_elapsed_s=float("inf")),
+               "options": sub.get("options", {})}
+        problems += ["submissions[%d]%s: %s" % (i, " (%s)" % sub["role"] if "role" in sub
+                                                else "", p)
+                     for p in check_verdict(one, 200, json.dumps(res).encode("utf-8"),
+                                            0.0, subst)]
+    bound = exp.get("max_elapsed_s", 60.0 + SLACK_S)
+    if elapsed > bound:
+        problems.append("the response took %.1fs (bound %.1fs)" % (elapsed, bound))
+    return problems
+
+
 def check_verdict(case, http_status, body, elapsed, subst):
+    if "submissions" in case:
+        return check_batch(case, http_status, body, elapsed, subst)
     exp = case["expect"]
     opts = case.get("options", {})
     problems = []
@@ -525,8 +578,9 @@ def check_verdict(case, http_status, body, elapsed, subst):
                 len(tests), len(exp["tests"]), [t.get("status") for t in tests]))
         for i, (t, m) in enumerate(zip(tests, exp["tests"])):
             if "status" in m and t.get("status") not in _as_list(m["status"]):
-                problems.append("tests[%d].status %r, expected %s" % (
-                    i, t.get("status"), _as_list(m["status"])))
+                problems.append("tests[%d].status %r, expected %s%s" % (
+                    i, t.get("status"), _as_list(m["status"]),
+                    " (FALSE PASS)" if t.get("status") == "passed" else ""))
             if "message_any" in m:
                 text = ((t.get("message") or "") + "\n" + (t.get("traceback") or "")).lower()
                 if not any(s.lower() in text for s in m["message_any"]):
@@ -536,8 +590,9 @@ def check_verdict(case, http_status, body, elapsed, subst):
         for i, t in enumerate(tests):
             if i < len(exp["tests_status_any"]) and \
                     t.get("status") not in exp["tests_status_any"][i]:
-                problems.append("tests[%d].status %r, expected one of %r" % (
-                    i, t.get("status"), exp["tests_status_any"][i]))
+                problems.append("tests[%d].status %r, expected one of %r%s" % (
+                    i, t.get("status"), exp["tests_status_any"][i],
+                    " (FALSE PASS)" if t.get("status") == "passed" else ""))
     if "error_type" in exp:
         et = (doc.get("error") or {}).get("type")
         if et != exp["error_type"]:
@@ -587,14 +642,30 @@ def trivial_requests(svc, n):
         return [r for r in pool.map(one, range(n)) if r]
 
 
+def isolation_accepted(svc):
+    """Whether the service takes the request field "isolation" (an older
+    one answers 400 invalid_field for any unknown field)."""
+    try:
+        st, _, body, _ = svc.run_code(b"x = 1\n", "assert x == 1\n",
+                                      {"isolation": "in_process", "timeout_ms": 5000}, 60)
+    except Exception:
+        return False
+    return st == 200
+
+
 # --------------------------------------------------------------------------
 
-def load_cases(only):
-    with open(MANIFEST, encoding="utf-8") as f:
+def load_cases(only, manifest=MANIFEST, cases_dir=CASES_DIR):
+    with open(manifest, encoding="utf-8") as f:
         cases = json.load(f)
     for c in cases:
-        c["name"] = os.path.splitext(c["file"])[0]
-        with open(os.path.join(CASES_DIR, c["file"]), "rb") as f:
+        c["name"] = c.get("name") or os.path.splitext(c["file"])[0]
+        if "submissions" in c:
+            for sub in c["submissions"]:
+                with open(os.path.join(cases_dir, sub["file"]), "rb") as f:
+                    sub["code"] = f.read()
+            continue
+        with open(os.path.join(cases_dir, c["file"]), "rb") as f:
             c["code"] = f.read()
     if only:
         rx = re.compile(only)
@@ -630,6 +701,9 @@ def main():
     ap.add_argument("--rundir", help="with --url: the service's run directory, to check")
     ap.add_argument("--jobs", type=int, default=2, help="requests at a time (default 2)")
     ap.add_argument("--only", help="regex on case names")
+    ap.add_argument("--cases", default=MANIFEST, help="the case list (default %(default)s)")
+    ap.add_argument("--dir", help="the cases' files (default: cases/ next to --cases)")
+    ap.add_argument("--record", help="append one JSON line per case to this file")
     ap.add_argument("--warm", type=int, help="warm containers allowed per worker (default: "
                     "pool_size of the config, else %d)" % DEFAULT_POOL_SIZE)
     args = ap.parse_args()
@@ -638,7 +712,9 @@ def main():
     if args.bin and not os.access(args.bin, os.X_OK):
         ap.error("not an executable: %s" % args.bin)
 
-    cases = load_cases(args.only)
+    cases = load_cases(args.only, os.path.abspath(args.cases),
+                       os.path.abspath(args.dir) if args.dir else
+                       os.path.join(os.path.dirname(os.path.abspath(args.cases)), "cases"))
     tap = Tap(2 * len(cases) + 2)
     t_start = time.monotonic()
     stack = None
@@ -696,12 +772,23 @@ def main():
         extra = sorted({p for c in cases for p in c.get("host_unchanged", [])})
         host = HostState(rundir, extra)
 
+        probed = {}
         for wave in waves(cases, max(1, args.jobs)):
-            runnable = [c for c in wave if not (c.get("requires") == "canary" and not stack)]
+            def unmet(c):
+                req = c.get("requires")
+                if req == "canary" and not stack:
+                    return "needs --bin (canary)"
+                if req == "isolation":
+                    if "isolation" not in probed:
+                        probed["isolation"] = isolation_accepted(svc)
+                    if not probed["isolation"]:
+                        return "the service does not accept the field \"isolation\""
+                return None
+            runnable = [c for c in wave if not unmet(c)]
             skipped = [c for c in wave if c not in runnable]
             for c in skipped:
-                tap.result(True, "%s: verdict" % c["name"], skip="needs --bin (canary)")
-                tap.result(True, "%s: aftermath" % c["name"], skip="needs --bin (canary)")
+                tap.result(True, "%s: verdict" % c["name"], skip=unmet(c))
+                tap.result(True, "%s: aftermath" % c["name"], skip=unmet(c))
             if not runnable:
                 continue
             before = host.snapshot()
@@ -715,13 +802,19 @@ def main():
                 bad verdict); returns (problems, status, seconds, worker)."""
                 tests = substitute(c.get("tests", ""), subst)
                 timeout = c.get("options", {}).get("timeout_ms", 10000) / 1000.0 + 90
+                batch = None
+                if "submissions" in c:
+                    batch = [(sub["code"], substitute(sub.get("tests", ""), subst),
+                              sub.get("options", {})) for sub in c["submissions"]]
+                    timeout = 180
                 n = int(c.get("repeat", 1))
                 got, times, worker = None, [], "?"
                 c["_reqids"] = []
                 for k in range(n):
                     try:
-                        st, hdr, body, elapsed = svc.run_code(c["code"], tests,
-                                                              c.get("options", {}), timeout)
+                        st, hdr, body, elapsed = svc.run_code(c.get("code"), tests,
+                                                              c.get("options", {}), timeout,
+                                                              batch)
                     except Exception as e:
                         return ["request failed: %s: %s" % (type(e).__name__, e)], None, \
                             times, worker
@@ -729,10 +822,17 @@ def main():
                     worker = hdr.get("x-request-id", "?")
                     c["_reqids"].append(worker)
                     try:
-                        got = json.loads(body.decode("utf-8")).get("status")
+                        doc = json.loads(body.decode("utf-8"))
+                        if "results" in doc:
+                            got = "[%s]" % ",".join(str(r.get("status")) for r in doc["results"])
+                        else:
+                            got = doc.get("status")
+                        c["_got"] = doc.get("results", [doc])
                     except Exception:
                         got = None
                     probs = check_verdict(c, st, body, elapsed, subst)
+                    c["_forged"] = c.get("_forged", False) or \
+                        any("FALSE PASS" in p for p in probs)
                     if probs:
                         if n > 1:
                             probs.insert(0, "attempt %d of %d:" % (k + 1, n))
@@ -743,10 +843,25 @@ def main():
                 results = list(pool.map(run_one, runnable))
 
             for c, (probs, got, times, worker) in zip(runnable, results):
-                exp = "/".join(_as_list(c["expect"].get("status", "passed")))
+                if "submissions" in c:
+                    exp = "[%s]" % ",".join("/".join(_as_list(sub.get("expect", {}).get(
+                        "status", "passed"))) for sub in c["submissions"])
+                else:
+                    exp = "/".join(_as_list(c["expect"].get("status", "passed")))
                 took = "/".join("%.1f" % t for t in times) or "-"
-                tap.result(not probs, "%s: verdict %s (expected %s; %ss, worker %s)" % (
-                    c["name"], got, exp, took, worker), probs)
+                tap.result(not probs, "%s: verdict %s (expected %s; %ss, worker %s)%s" % (
+                    c["name"], got, exp, took, worker,
+                    " [forgeable: %s]" % c["forgeable"] if c.get("forgeable") else ""), probs)
+                if args.record:
+                    with open(args.record, "a") as f:
+                        f.write(json.dumps({
+                            "case": c["name"], "ok": not probs,
+                            "forged": bool(c.get("_forged")),
+                            "forgeable": bool(c.get("forgeable")),
+                            "status": got,
+                            "tests": [[t.get("status") for t in (r.get("tests") or [])]
+                                      for r in c.get("_got", [])],
+                            "problems": probs[:3]}) + "\n")
 
             # Aftermath of the wave.
             probs = []
