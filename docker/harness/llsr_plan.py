@@ -1,19 +1,22 @@
 """Test plan: parse the tests (never run them) and compile what a child runs.
 
 build() turns the solution and the test source into
-  - the list of test cases (index, name, line) the report will carry, and
-  - the child's job: compiled code objects and steps (see llsr_child).
+  - the list of test cases (index, name, line) known before anything runs,
+    and
+  - the judge's job: compiled code objects and steps (see llsr_judge).
 
 Test styles, in execution order:
   (a) top-level statements of the tests: a statement containing an `assert`
-      (outside nested functions/classes) is one case; every other statement
-      is setup and runs in order, like plain python3;
-  (b) pytest style: top-level `def test*()` and methods `test*` of classes
-      `Test*` without __init__, run after the top-level code, in definition
-      order;
-  (c) unittest.TestCase subclasses: each `test*` method, same ordering as (b);
-  (d) HumanEval (entry_point set): each top-level statement of `check`'s body
-      that contains an assert is one case, run by calling check(<entry_point>).
+      (outside nested functions/classes), or calling a function of the
+      tests that asserts, is one case; every other statement is setup and
+      runs in order, like plain python3;
+  (b) HumanEval (entry_point set): each top-level statement of `check`'s
+      body that is a case by the rule of (a) (a helper defined inside
+      check counts) is one case, run by calling check(<entry_point>);
+  (c) pytest and unittest tests: collected by the judge at run time from
+      the tests' globals once their top level ran (test functions, Test*
+      classes, TestCase subclasses: under `if`/`try`, made by factories,
+      through aliases), numbered after (a) and (b); see llsr_judge.collect.
 
 Every assert in the tests is rewritten so a failure explains itself; the
 rewrite keeps Python's semantics (each operand evaluated once, every truth
@@ -178,6 +181,35 @@ def _contains_assert(node):
     return None
 
 
+def _asserting_helpers(body):
+    """Names of the functions defined in body whose code asserts."""
+    return {s.name for s in body
+            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and _first_assert(s) is not None}
+
+
+def _case_node(stmt, helpers):
+    """The node that names stmt as a test case (its first assert, or its
+    call of an asserting helper), or None if stmt is setup."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return None
+    a = _contains_assert(stmt)
+    if a is not None:
+        return stmt if isinstance(stmt, ast.Assert) else _first_assert(stmt)
+    if helpers:
+        todo = [stmt]
+        while todo:
+            n = todo.pop()
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and \
+                    n.func.id in helpers:
+                return stmt
+            for c in ast.iter_child_nodes(n):
+                if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                      ast.ClassDef, ast.Lambda)):
+                    todo.append(c)
+    return None
+
+
 def _first_assert(node):
     """The first assert in source order inside node (or None)."""
     found = [n for n in ast.walk(node) if isinstance(n, ast.Assert)]
@@ -230,11 +262,11 @@ def _base_names(cls):
     return out
 
 
-def _collect_items(body):
-    """pytest functions/classes and unittest classes, in definition order.
-
-    Returns [(kind, line, name, (args...))] with kind func/method/unittest.
-    """
+def _predict_items(body):
+    """The pytest and unittest tests a module body plainly defines, in
+    definition order: [(kind, line, name, (args...))]. Only a forecast:
+    the judge collects the real list at run time (see llsr_judge); this
+    one names the tests a run stopped before collecting (as not run)."""
     items = []
     seen_funcs = set()
     testcase = {"TestCase", "IsolatedAsyncioTestCase"}
@@ -277,6 +309,24 @@ def _collect_items(body):
     return items
 
 
+def _has_tests(body):
+    """Whether a module body defines pytest or unittest tests (a solution
+    that carries its own tests)."""
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
+                stmt.name.startswith("test"):
+            return True
+        if isinstance(stmt, ast.ClassDef):
+            if stmt.name.startswith("Test"):
+                return True
+            for b in stmt.bases:
+                n = b.attr if isinstance(b, ast.Attribute) else \
+                    b.id if isinstance(b, ast.Name) else ""
+                if n.endswith("TestCase"):
+                    return True
+    return False
+
+
 def _cap_name(s):
     return s if len(s) <= NAME_CAP else s[: NAME_CAP - 3] + "..."
 
@@ -285,6 +335,9 @@ def _syntax_error(e, label):
     import traceback
 
     tb = "".join(traceback.format_exception_only(type(e), e))
+    if isinstance(e, RecursionError):
+        msg = "the %s are nested too deeply to compile" % label
+        return PlanError("SyntaxError", msg, None, None)
     msg = "%s (in the %s)" % (getattr(e, "msg", None) or str(e), label)
     return PlanError(type(e).__name__, msg, getattr(e, "lineno", None), tb)
 
@@ -303,12 +356,25 @@ def _compile(tree, filename, label):
         raise _syntax_error(e, label)
 
 
-def build(code, tests, entry_point):
+def _rewrite(rw, stmt):
+    """stmt with its asserts rewritten (a list); stmt as it is when it is
+    too deeply nested for the rewriter (it then fails with Python's own
+    message)."""
+    try:
+        new = rw.visit(stmt)
+    except RecursionError:
+        return [stmt]
+    return new if isinstance(new, list) else [new]
+
+
+def build(code, tests, entry_point, program=None, isolation="process"):
     """code, tests: bytes. Returns (cases, job) or raises PlanError.
 
-    cases: list of (name, line); job: dict for llsr_child (without secret,
-    skip).
-    """
+    cases: list of (name, line) known before anything runs (the judge adds
+    the tests it collects at run time); job: dict for llsr_judge (without
+    secret, skip; with "solution": the compiled solution when it runs in
+    its own process). program: a program run (no tests asked for), None
+    to infer it (no tests and no entry point)."""
     try:
         tests_src = tests.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -320,29 +386,46 @@ def build(code, tests, entry_point):
     if "\0" in tests_src:
         raise PlanError("SyntaxError", "the tests contain a NUL byte", None, None)
     has_tests = bool(tests_src.strip())
-    steps = []
-    cases = []
+    if program is None:
+        program = not has_tests and not entry_point
     sources = {"<solution>": code_src or "", "<tests>": tests_src}
 
+    def job(name, steps, **kw):
+        j = {"name": name, "steps": steps, "sources": sources, "program": False,
+             "isolation": isolation, "self_tested": False, "entry_point": entry_point,
+             "predicted": []}
+        j.update(kw)
+        if j["isolation"] == "process":
+            j["solution"] = steps[0][1]
+            j["steps"] = [("load", None)] + steps[1:]
+            j["sources"] = {"<tests>": tests_src}
+            j["sources_solution"] = code_src or ""
+        return j
+
     if not has_tests and not entry_point:
-        # No separate tests: the solution may carry pytest/unittest tests.
         sol_tree = _parse(code, "<solution>", "solution")
         sol_code = _compile(sol_tree, "<solution>", "solution")
-        items = _collect_items(sol_tree.body)
-        program = not items
-        steps.append(("load", sol_code))
-        for kind, line, name, args in items:
-            k = len(cases)
-            cases.append((_cap_name(name), line))
-            steps.append((kind, k) + args)
-        job = {"name": "__main__" if program else "solution", "steps": steps,
-               "sources": sources, "program": program}
-        return cases, job
+        if _has_tests(sol_tree.body):
+            # The solution carries its own tests: they run with it, in one
+            # process (its verdicts are its own word anyway).
+            predicted = [(_cap_name(name), line)
+                         for _, line, name, _ in _predict_items(sol_tree.body)]
+            return [], job("solution", [("load", sol_code), ("collect", 0)],
+                           isolation="in_process", self_tested=True,
+                           predicted=predicted)
+        if program:
+            return [], job("__main__", [("load", sol_code)], program=True,
+                           isolation="in_process")
+        # Tests were asked for and there are none: the solution still loads
+        # (its errors are reported), then no test runs: no_tests.
+        return [], job("solution", [("load", sol_code)])
 
-    steps.append(("load", None))
+    steps = [("load", None)]
+    cases = []
     tree = _parse(tests_src, "<tests>", "tests")
     rw = AssertRewriter(tests_src)
     body = list(_flatten(tree.body, entry_point))
+    helpers = _asserting_helpers(body)
 
     check_def = None
     missing_check = False
@@ -355,71 +438,58 @@ def build(code, tests, entry_point):
                 for stmt in body if isinstance(stmt, (ast.Assign, ast.Import, ast.ImportFrom))
                 for t in (getattr(stmt, "targets", None) or
                           [ast.Name(id=a.asname or a.name) for a in getattr(stmt, "names", [])]))
-    items = _collect_items(body)
-    n_top = sum(1 for stmt in body
-                if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                         ast.ClassDef))
-                and _contains_assert(stmt) is not None)
+    n_top = sum(1 for stmt in body if _case_node(stmt, helpers) is not None)
     check_cases = []
     if check_def is not None:
         # Rewritten in place before its setup step is compiled below.
-        check_cases = _rewrite_check(check_def, rw, n_top + len(items))
+        check_cases = _rewrite_check(check_def, rw, n_top)
 
     pending = []
 
     def flush_setup():
         if pending:
             new = []
-            for s in pending:
-                r = rw.visit(s)
-                new.extend(r if isinstance(r, list) else [r])
+            for st in pending:
+                new.extend(_rewrite(rw, st))
             steps.append(("setup", pending[0].lineno,
                           _compile(ast.Module(body=new, type_ignores=[]),
                                    "<tests>", "tests")))
             del pending[:]
 
     for stmt in body:
-        a = None
-        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            a = _contains_assert(stmt)
-        if a is None:
+        first = _case_node(stmt, helpers)
+        if first is None:
             pending.append(stmt)
             continue
         flush_setup()
         k = len(cases)
-        first = stmt if isinstance(stmt, ast.Assert) else _first_assert(stmt)
         cases.append((_cap_name(rw.segment(first)), first.lineno))
-        new = rw.visit(stmt)
-        new = new if isinstance(new, list) else [new]
-        steps.append(("case", k, _compile(ast.Module(body=new, type_ignores=[]),
+        steps.append(("case", k, _compile(ast.Module(body=_rewrite(rw, stmt),
+                                                     type_ignores=[]),
                                           "<tests>", "tests")))
     flush_setup()
-
-    for kind, line, name, args in items:
-        k = len(cases)
-        cases.append((_cap_name(name), line))
-        steps.append((kind, k) + args)
 
     if entry_point:
         for name, line in check_cases:
             cases.append((_cap_name(name), line))
         steps.append(("check", entry_point))
+    steps.append(("collect", len(cases)))
+    predicted = [(_cap_name(name), line) for _, line, name, _ in _predict_items(body)]
     if missing_check:
         # Known before anything runs: no test may be counted; the tests
         # found are listed as not run.
         e = PlanError("NameError", "the tests define no check() function "
                       "(entry_point %r was given)" % entry_point, None, None)
-        e.cases = cases
+        e.cases = cases + predicted
         raise e
 
     try:
         steps[0] = ("load", _compile(_parse(code, "<solution>", "solution"),
                                      "<solution>", "solution"))
     except PlanError as e:
-        e.cases = cases
+        e.cases = cases + predicted
         raise
-    job = {"name": "solution", "steps": steps, "sources": sources, "program": False}
-    return cases, job
+    return cases, job("solution", steps, predicted=predicted)
 
 
 def _rewrite_check(fn, rw, base):
@@ -429,16 +499,14 @@ def _rewrite_check(fn, rw, base):
     """
     cases = []
     body = []
+    helpers = _asserting_helpers(fn.body)
     for stmt in fn.body:
-        a = _contains_assert(stmt)
-        if a is None:
-            new = rw.visit(stmt)
-            body.extend(new if isinstance(new, list) else [new])
+        first = _case_node(stmt, helpers)
+        if first is None:
+            body.extend(_rewrite(rw, stmt))
             continue
-        first = stmt if isinstance(stmt, ast.Assert) else _first_assert(stmt)
         cases.append((rw.segment(first), first.lineno))
-        new = rw.visit(stmt)
-        new = new if isinstance(new, list) else [new]
+        new = _rewrite(rw, stmt)
         k = base + len(cases) - 1
         wrapped = ast.If(
             test=ast.Call(func=ast.Attribute(value=_name("@llsr"), attr="begin",

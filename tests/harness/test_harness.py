@@ -137,7 +137,7 @@ class Check:
 
 
 def check_schema(rep, c):
-    keys = {"status", "tests", "error", "oom_killed", "stdout", "stdout_truncated",
+    keys = {"status", "tests", "error", "oom_killed", "exit_code", "isolation", "stdout", "stdout_truncated",
             "stderr", "stderr_truncated"}
     c.eq(set(k for k in rep if not k.startswith("_")), keys, "report keys")
     for i, t in enumerate(rep["tests"]):
@@ -367,7 +367,8 @@ def t_humaneval_forged_ok_from_solution():
     rep = run(code, "def check(candidate):\n    assert candidate(1, 2) == 3\n",
               entry_point="add")
     c = Check()
-    c.eq(statuses(rep), ["failed"], "statuses")
+    # (the runtime lives in the judge: the solution finds no '@llsr')
+    c.true(statuses(rep) in (["failed"], ["error"]), "statuses %r" % statuses(rep))
     return c
 
 
@@ -1147,8 +1148,9 @@ def t_batch_children_come_from_the_zygote():
     c = Check()
     c.eq(rep and [r["status"] for r in rep["results"]], ["passed"] * 200, "statuses")
     st = zygote_stats(errs[0])
-    c.true(st is not None and st[0] == "ok" and st[1] >= 199 and st[2] == 0,
-           "199 forked children, none exec'd: %r" % (st,))
+    # (two processes per submission: its judge and its solution server)
+    c.true(st is not None and st[0] == "ok" and st[1] >= 2 * 199 and st[2] == 0,
+           "199 forked pairs, none exec'd: %r" % (st,))
     # Crash recovery re-runs in a new forked child.
     jobs = [bjob("import os\n", "assert 1\nassert os._exit(3)\nassert 2\n")] * 3
     errs = []
@@ -1158,7 +1160,7 @@ def t_batch_children_come_from_the_zygote():
         c.eq(r and statuses(r), ["passed", "error", "passed"], "crash %d" % i)
         c.true(r is not None and "code 3" in (r["tests"][1]["message"] or ""),
                "crash %d message" % i)
-    c.eq(zygote_stats(errs[0]), ("ok", 5, 0), "restarted children are forked too")
+    c.eq(zygote_stats(errs[0]), ("ok", 2 * 5, 0), "restarted pairs are forked too")
     # A single run never starts one.
     errs = []
     run_raw(frame("x = 1\n", "assert x\n"), env={"LLSR_HARNESS_DEBUG": "1"}, errs=errs)
@@ -1199,8 +1201,8 @@ def t_batch_zygote_lost_falls_back_to_exec():
             c.eq(res[i] and (res[i]["status"], res[i]["stdout"]),
                  ("passed", "normal %d\n" % i), "%s: submission %d" % (sig, i))
         st = zygote_stats(errs[0])
-        c.true(st is not None and st[0] == "lost" and st[1] == 1 and st[2] == 4,
-               "%s: 1 forked child, then 4 exec'd: %r" % (sig, st))
+        c.true(st is not None and st[0] == "lost" and st[1] == 2 and st[2] == 2 * 4,
+               "%s: 1 forked pair, then 4 exec'd: %r" % (sig, st))
     return c
 
 

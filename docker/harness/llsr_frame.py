@@ -1,0 +1,156 @@
+"""The frame: what the service sends on the harness's stdin (protocol.md).
+
+read_frame() reads one `LLSR1 <length>\\n<json>` frame and never waits past
+its end; parse_job() validates its JSON into the settings of one job (or
+of a batch of jobs).
+"""
+
+import base64
+import json
+import os
+
+MAX_FRAME = 64 << 20
+ISOLATIONS = ("process", "in_process")
+
+
+class FrameError(Exception):
+    pass
+
+
+def read_frame(fd=0):
+    """Read one `LLSR1 <length>\\n<json>` frame; never waits past its end."""
+    buf = bytearray()
+    while b"\n" not in buf:
+        if len(buf) > 64:
+            raise FrameError("bad frame header")
+        b = os.read(fd, 4096)
+        if not b:
+            raise FrameError("end of input before the frame header")
+        buf += b
+    head, _, rest = bytes(buf).partition(b"\n")
+    parts = head.split(b" ")
+    if len(parts) != 2 or parts[0] != b"LLSR1" or not parts[1].isdigit() \
+            or len(parts[1]) > 12:
+        raise FrameError("bad frame header")
+    n = int(parts[1])
+    if n > MAX_FRAME:
+        raise FrameError("frame too large")
+    body = bytearray(rest[:n])
+    while len(body) < n:
+        b = os.read(fd, min(1 << 20, n - len(body)))
+        if not b:
+            raise FrameError("end of input inside the frame")
+        body += b
+    return bytes(body)
+
+
+def parse_job(raw):
+    """Validate the frame JSON. Returns (nonce, cfg) or raises FrameError
+    (with .nonce set when the nonce itself was usable). A batch frame (key
+    "batch") gives cfg = {"batch": [job cfg, ...], "parallel": int,
+    "report_limit": int}."""
+    try:
+        j = json.loads(raw)
+    except ValueError:
+        raise FrameError("frame is not JSON")
+    if not isinstance(j, dict):
+        raise FrameError("frame is not a JSON object")
+    nonce = j.get("nonce")
+    if not (isinstance(nonce, str) and len(nonce) == 32
+            and all(c in "0123456789abcdef" for c in nonce)):
+        raise FrameError("bad nonce")
+    err = FrameError("bad frame")
+    err.nonce = nonce
+    if j.get("v") != 1:
+        err.args = ("unsupported protocol version",)
+        raise err
+    if "batch" in j:
+        return nonce, parse_batch(j, err)
+    return nonce, job_cfg(j, j, err)
+
+
+def _integer(j, key, lo, hi, err, where=""):
+    v = j.get(key)
+    if type(v) is not int or not lo <= v <= hi:
+        err.args = ("%s%s must be an integer in [%d, %d]" % (where, key, lo, hi),)
+        raise err
+    return v
+
+
+def job_cfg(j, top, err, where=""):
+    """One job's settings from the dict j (report_limit from top)."""
+    def b64(key):
+        v = j.get(key, "")
+        if v is None:
+            v = ""
+        if not isinstance(v, str):
+            err.args = ("%s%s is not a string" % (where, key),)
+            raise err
+        try:
+            return base64.b64decode(v, validate=True)
+        except ValueError:
+            err.args = ("%s%s is not base64" % (where, key),)
+            raise err
+
+    ep = j.get("entry_point")
+    if ep is not None and not (isinstance(ep, str) and ep.isidentifier()):
+        err.args = ("%sentry_point must be an identifier or null" % where,)
+        raise err
+    sofff = j.get("stop_on_first_failure", False)
+    if type(sofff) is not bool:
+        err.args = ("%sstop_on_first_failure must be a boolean" % where,)
+        raise err
+    iso = j.get("isolation", "process")
+    if iso not in ISOLATIONS:
+        err.args = ("%sisolation must be one of %s" % (where, ", ".join(ISOLATIONS)),)
+        raise err
+    program = j.get("program")
+    if program is not None and type(program) is not bool:
+        err.args = ("%sprogram must be a boolean" % where,)
+        raise err
+    cfg = {
+        "isolation": iso,
+        "program": program,
+        "code": b64("code"),
+        "tests": b64("tests"),
+        "stdin": b64("stdin"),
+        "entry_point": ep,
+        "timeout_ms": _integer(j, "timeout_ms", 1, 86400000, err, where),
+        "test_timeout_ms": _integer(j, "test_timeout_ms", 1, 86400000, err, where),
+        "output_limit": _integer(j, "output_limit", 0, 1 << 30, err, where),
+        "report_limit": _integer(top, "report_limit", 256, 1 << 30, err),
+        "stop": sofff,
+    }
+    return cfg
+
+
+MAX_BATCH = 10000
+MAX_PARALLEL = 256
+BATCH_REPORT_MIN = 512   # report_limit must allow this many bytes per job
+
+
+def parse_batch(j, err):
+    jobs = j.get("batch")
+    if not isinstance(jobs, list) or not 1 <= len(jobs) <= MAX_BATCH:
+        err.args = ("batch must be a list of 1 to %d jobs" % MAX_BATCH,)
+        raise err
+    parallel = _integer(j, "parallel", 1, 1 << 20, err)
+    limit = _integer(j, "report_limit", 256, 1 << 30, err)
+    if limit < BATCH_REPORT_MIN * len(jobs):
+        err.args = ("report_limit must be at least %d bytes per batch job"
+                    % BATCH_REPORT_MIN,)
+        raise err
+    cfgs = []
+    for i, job in enumerate(jobs):
+        where = "batch[%d]." % i
+        if not isinstance(job, dict):
+            err.args = ("batch[%d] is not a JSON object" % i,)
+            raise err
+        cfg = job_cfg(job, j, err, where)
+        mem = job.get("memory_mb")
+        if mem is not None:
+            mem = _integer(job, "memory_mb", 16, 1 << 20, err, where)
+        cfg["memory_mb"] = mem
+        cfgs.append(cfg)
+    return {"batch": cfgs, "parallel": min(parallel, MAX_PARALLEL, len(cfgs)),
+            "report_limit": limit}

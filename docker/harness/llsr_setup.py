@@ -1,0 +1,107 @@
+"""What a freshly started judge or solution process does before its job:
+receive it, read it, take its limits, choose its place in the OOM order.
+Shared by llsr_judge and llsr_solution (and the fork server)."""
+
+import os
+import sys
+
+from llsr_text import _load
+
+
+def recv_job(chan):
+    """(job fd, stdin fd) from the one-byte job message (two descriptors,
+    SCM_RIGHTS) on socket fd chan; exits quietly if the sender went away,
+    with 70 on anything malformed."""
+    import _socket
+
+    s = _socket.socket(fileno=chan)
+    try:
+        while True:
+            try:
+                data, anc, flags, _ = s.recvmsg(
+                    1, _socket.CMSG_SPACE(2 * 4), _socket.MSG_CMSG_CLOEXEC)
+                break
+            except InterruptedError:
+                continue
+    except OSError:
+        os._exit(70)
+    finally:
+        s.detach()
+    fds = []
+    for level, kind, payload in anc:
+        if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+            fds.extend(int.from_bytes(payload[i:i + 4], sys.byteorder, signed=True)
+                       for i in range(0, len(payload) - len(payload) % 4, 4))
+    if not data:
+        os._exit(0)  # the sender is gone (no frame came)
+    if data != b"J" or len(fds) != 2 or flags & _socket.MSG_CTRUNC:
+        os._exit(70)
+    return fds[0], fds[1]
+
+
+def read_fd(fd):
+    """Everything in fd (a memfd), then close it."""
+    chunks = []
+    while True:
+        b = os.read(fd, 1 << 20)
+        if not b:
+            break
+        chunks.append(b)
+    os.close(fd)
+    return b"".join(chunks)
+
+
+def set_limits(job):
+    """A batch submission's own working directory and memory limit
+    (RLIMIT_DATA, inherited by whatever user code starts). Exits 70 if
+    they cannot be set."""
+    try:
+        cwd = job.get("cwd")
+        if cwd is not None:
+            os.chdir(cwd)
+        mem = job.get("memory_mb")
+        if mem is not None:
+            resource = _load("resource")
+            lim = mem << 20
+            hard = resource.getrlimit(resource.RLIMIT_DATA)[1]
+            if hard != resource.RLIM_INFINITY:
+                lim = min(lim, hard)
+            resource.setrlimit(resource.RLIMIT_DATA, (lim, lim))
+    except BaseException:
+        os._exit(70)
+
+
+def oom_first():
+    """Be the kernel OOM killer's first choice (fails, harmlessly, in a
+    non-dumpable process: its /proc files belong to root)."""
+    try:
+        fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+        try:
+            os.write(fd, b"1000")
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+def prctl_dumpable():
+    """A function setting PR_SET_DUMPABLE (1 or 0) -> bool, or None."""
+    try:
+        prctl = _load("ctypes").CDLL(None, use_errno=True).prctl
+    except BaseException:
+        return None
+    return lambda v: prctl(4, v, 0, 0, 0) == 0
+
+
+def memfd(data, name):
+    """A descriptor of a new memfd holding data, at offset 0."""
+    try:
+        fd = os.memfd_create(name, 0)
+    except (AttributeError, OSError):
+        fd = os.open("/tmp", os.O_TMPFILE | os.O_RDWR, 0o600)
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
