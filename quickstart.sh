@@ -207,6 +207,12 @@ run_tests() {
 		cat "$run/batch.tap"
 		count_tap "$run/batch.tap"
 	fi
+	if [ -f tests/humaneval/humaneval_check.py ]; then
+		python3 tests/humaneval/humaneval_check.py --url http://127.0.0.1:18080 \
+			>"$run/humaneval.tap" 2>&1 || true
+		cat "$run/humaneval.tap"
+		count_tap "$run/humaneval.tap"
+	fi
 	tests/integration/stack.sh stop "$run"
 	count_tap "$tap"
 
