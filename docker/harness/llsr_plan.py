@@ -185,7 +185,7 @@ def _asserting_helpers(body):
     """Names of the functions defined in body whose code asserts."""
     return {s.name for s in body
             if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and _first_assert(s) is not None}
+            and _contains_assert(s) is not None}
 
 
 def _case_node(stmt, helpers):
