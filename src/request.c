@@ -13,11 +13,62 @@
 #define MIN_MEMORY_MB	16
 #define MAX_ENTRY_POINT 128
 
-static const char *const known_fields[] = {
-	"code",	       "tests",		  "language",
-	"entry_point", "stdin",		  "timeout_ms",
-	"memory_mb",   "test_timeout_ms", "stop_on_first_failure",
-	NULL};
+static const char *const known_fields[] = {"code",
+					   "tests",
+					   "language",
+					   "entry_point",
+					   "stdin",
+					   "timeout_ms",
+					   "memory_mb",
+					   "test_timeout_ms",
+					   "stop_on_first_failure",
+					   "isolation",
+					   NULL};
+
+static const char *const isolation_names[] = {
+	[REQUEST_ISOLATION_PROCESS] = "process",
+	[REQUEST_ISOLATION_IN_PROCESS] = "in_process",
+};
+
+const char *
+request_isolation_name(enum request_isolation iso)
+{
+	return iso == REQUEST_ISOLATION_IN_PROCESS
+		       ? isolation_names[REQUEST_ISOLATION_IN_PROCESS]
+		       : isolation_names[REQUEST_ISOLATION_PROCESS];
+}
+
+/* Reads the optional field 'isolation' (null is the default, as for every
+ * optional field). */
+static int
+isolation_field(json_object *obj, enum request_isolation *iso,
+		struct llsr_err *e)
+{
+	json_object *v;
+	const char *s = NULL;
+	size_t len = 0;
+	int i;
+
+	*iso = REQUEST_ISOLATION_PROCESS;
+	if (!json_object_object_get_ex(obj, "isolation", &v) || !v)
+		return 0;
+	if (json_object_is_type(v, json_type_string)) {
+		s = json_object_get_string(v);
+		len = (size_t)json_object_get_string_len(v);
+	}
+	for (i = REQUEST_ISOLATION_PROCESS;
+	     s && i <= REQUEST_ISOLATION_IN_PROCESS; i++) {
+		/* The length too: a NUL inside the string ends strcmp. */
+		if (len == strlen(isolation_names[i]) &&
+		    memcmp(s, isolation_names[i], len) == 0) {
+			*iso = (enum request_isolation)i;
+			return 0;
+		}
+	}
+	return err_set(e, 400, "invalid_field",
+		       "field 'isolation' must be \"process\" or "
+		       "\"in_process\"");
+}
 
 /* Decodes the base64 string field `name` of obj into a fresh NUL-terminated
  * buffer. A missing or null field gives "" unless required. */
@@ -178,6 +229,12 @@ parse_object(struct request *r, json_object *obj, const struct config *cfg,
 				       "true or false");
 		r->stop_on_first_failure = json_object_get_boolean(v);
 	}
+	if (isolation_field(obj, &r->isolation, e) < 0)
+		return -1;
+	/* "tests": "" or null is a test run that may find no tests; only a
+	 * request without the key is a program. */
+	r->program = !json_object_object_get_ex(obj, "tests", NULL) &&
+		     !r->entry_point;
 	return 0;
 }
 

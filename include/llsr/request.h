@@ -9,6 +9,12 @@
 #include "llsr/config.h"
 #include "llsr/err.h"
 
+/* How the harness isolates the tests of one run (docs/protocol.md). */
+enum request_isolation {
+	REQUEST_ISOLATION_PROCESS,   /* "process", the default */
+	REQUEST_ISOLATION_IN_PROCESS /* "in_process" */
+};
+
 struct request {
 	unsigned char *code; /* decoded solution, NUL-terminated */
 	size_t code_len;
@@ -21,7 +27,12 @@ struct request {
 	long test_timeout_ms; /* <= timeout_ms */
 	long memory_mb;
 	int stop_on_first_failure;
+	int program; /* no "tests" key and no entry_point: a program run */
+	enum request_isolation isolation;
 };
+
+/* "process" or "in_process": the word on the wire and in the answer. */
+const char *request_isolation_name(enum request_isolation iso);
 
 /* Deepest JSON nesting accepted in a body. */
 #define REQUEST_MAX_DEPTH 16

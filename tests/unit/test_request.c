@@ -310,6 +310,71 @@ START_TEST(batch_errors)
 }
 END_TEST
 
+START_TEST(isolation)
+{
+	ck_assert_int_eq(parse("{\"code\":\"\"}"), 0);
+	ck_assert_int_eq(req.isolation, REQUEST_ISOLATION_PROCESS);
+	request_release(&req);
+	ck_assert_int_eq(parse("{\"code\":\"\",\"isolation\":\"process\"}"), 0);
+	ck_assert_int_eq(req.isolation, REQUEST_ISOLATION_PROCESS);
+	request_release(&req);
+	ck_assert_int_eq(parse("{\"code\":\"\",\"isolation\":\"in_process\"}"),
+			 0);
+	ck_assert_int_eq(req.isolation, REQUEST_ISOLATION_IN_PROCESS);
+	request_release(&req);
+	/* null is the default, as for every optional field. */
+	ck_assert_int_eq(parse("{\"code\":\"\",\"isolation\":null}"), 0);
+	ck_assert_int_eq(req.isolation, REQUEST_ISOLATION_PROCESS);
+	request_release(&req);
+	expect_error("{\"code\":\"\",\"isolation\":\"thread\"}", 400,
+		     "invalid_field",
+		     "field 'isolation' must be \"process\" or \"in_process\"");
+	expect_error("{\"code\":\"\",\"isolation\":\"Process\"}", 400,
+		     "invalid_field", "isolation");
+	expect_error("{\"code\":\"\",\"isolation\":\"\"}", 400, "invalid_field",
+		     "isolation");
+	expect_error("{\"code\":\"\",\"isolation\":1}", 400, "invalid_field",
+		     "isolation");
+	expect_error("{\"code\":\"\",\"isolation\":true}", 400, "invalid_field",
+		     "isolation");
+	expect_error("{\"code\":\"\",\"isolation\":[\"process\"]}", 400,
+		     "invalid_field", "isolation");
+	expect_error("{\"code\":\"\",\"isolation\":\"in_process\\u0000\"}", 400,
+		     "invalid_field", "isolation");
+	ck_assert_str_eq(request_isolation_name(REQUEST_ISOLATION_PROCESS),
+			 "process");
+	ck_assert_str_eq(request_isolation_name(REQUEST_ISOLATION_IN_PROCESS),
+			 "in_process");
+}
+END_TEST
+
+START_TEST(program_or_tests)
+{
+	/* Only a request without a "tests" key (and no entry_point) is a
+	 * program; "tests": "" or null is a test run that may find none. */
+	ck_assert_int_eq(parse("{\"code\":\"\"}"), 0);
+	ck_assert_int_eq(req.program, 1);
+	request_release(&req);
+	ck_assert_int_eq(parse("{\"code\":\"\",\"tests\":\"\"}"), 0);
+	ck_assert_int_eq(req.program, 0);
+	ck_assert_str_eq((char *)req.tests, "");
+	request_release(&req);
+	ck_assert_int_eq(parse("{\"code\":\"\",\"tests\":null}"), 0);
+	ck_assert_int_eq(req.program, 0);
+	ck_assert_str_eq((char *)req.tests, "");
+	ck_assert_uint_eq(req.tests_len, 0);
+	request_release(&req);
+	ck_assert_int_eq(parse("{\"code\":\"\",\"tests\":\"eA==\"}"), 0);
+	ck_assert_int_eq(req.program, 0);
+	request_release(&req);
+	ck_assert_int_eq(parse("{\"code\":\"\",\"entry_point\":\"f\"}"), 0);
+	ck_assert_int_eq(req.program, 0);
+	request_release(&req);
+	ck_assert_int_eq(parse("{\"code\":\"\",\"entry_point\":null}"), 0);
+	ck_assert_int_eq(req.program, 1);
+}
+END_TEST
+
 static Suite *
 request_suite(void)
 {
@@ -334,6 +399,8 @@ request_suite(void)
 	tcase_add_test(tc, embedded_nul_body);
 	tcase_add_test(tc, batch);
 	tcase_add_test(tc, batch_errors);
+	tcase_add_test(tc, isolation);
+	tcase_add_test(tc, program_or_tests);
 	suite_add_tcase(s, tc);
 	return s;
 }
