@@ -1,5 +1,8 @@
 #include "config.h"
 
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -65,6 +68,11 @@ job_object(const struct request *r, const struct config *cfg)
 	json_object_object_add(
 		job, "stop_on_first_failure",
 		json_object_new_boolean(r->stop_on_first_failure));
+	json_object_object_add(
+		job, "isolation",
+		json_object_new_string(request_isolation_name(r->isolation)));
+	json_object_object_add(job, "program",
+			       json_object_new_boolean(r->program));
 	return job;
 }
 
@@ -139,6 +147,64 @@ out:
 
 /* ---- report validation ---- */
 
+/* Writes why the report was refused into why (size bytes; why can be
+ * NULL). Always returns NULL, for "return refuse(...)". */
+static json_object *refuse(char *why, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static json_object *
+refuse(char *why, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && size) {
+		va_start(ap, fmt);
+		vsnprintf(why, size, fmt, ap);
+		va_end(ap);
+	}
+	return NULL;
+}
+
+/* 0 when every number in v is finite; else -1 with the path of the first
+ * one that is not (NaN, Infinity, or an overflow such as 1e999, all of
+ * which json-c parses) in path. Nesting is bounded by the tokener's
+ * depth. */
+static int
+all_finite(json_object *v, char *path, size_t size, size_t at)
+{
+	size_t i, n;
+
+	switch (json_object_get_type(v)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(v)) ? 0 : -1;
+	case json_type_array:
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++) {
+			if (at < size)
+				snprintf(path + at, size - at, "[%zu]", i);
+			if (all_finite(json_object_array_get_idx(v, i), path,
+				       size, at < size ? strlen(path) : at) < 0)
+				return -1;
+		}
+		break;
+	case json_type_object: {
+		json_object_object_foreach (v, key, val) {
+			if (at < size)
+				snprintf(path + at, size - at, "%s%.40s",
+					 at ? "." : "", key);
+			if (all_finite(val, path, size,
+				       at < size ? strlen(path) : at) < 0)
+				return -1;
+		}
+		break;
+	}
+	default: break;
+	}
+	if (at < size)
+		path[at] = '\0';
+	return 0;
+}
+
 enum kind { K_STR, K_STR_NULL, K_INT, K_INT_NULL, K_NUM, K_BOOL };
 
 static int
@@ -163,27 +229,82 @@ struct field {
 	int required;
 };
 
-/* Copies the listed fields of src into a new object, checking each. A
- * missing optional field is copied as null (strings, ints) or left out. */
+/* 1 when s is a number as RFC 8259 spells it. */
+static int
+json_number_ok(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (*s >= '0' && *s <= '9')
+			s++;
+	else
+		return 0;
+	if (*s == '.') {
+		if (!(*++s >= '0' && *s <= '9'))
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* A (finite) number of the report, to be printed as JSON. json-c prints a
+ * parsed double in the harness's own spelling, and its parser takes some
+ * that are not JSON ("1.", "-01.5"): those are spelt anew. */
 static json_object *
-copy_fields(json_object *src, const struct field *f)
+json_number(json_object *v)
+{
+	char text[32];
+
+	if (!json_object_is_type(v, json_type_double) ||
+	    json_number_ok(json_object_get_string(v)))
+		return json_object_get(v);
+	snprintf(text, sizeof(text), "%.17g", json_object_get_double(v));
+	return json_object_new_double_s(json_object_get_double(v), text);
+}
+
+/* Copies the listed fields of src into a new object, checking each. A
+ * missing optional field is copied as null (strings, ints) or left out.
+ * Numbers go through json_number. where names src in why. */
+static json_object *
+copy_fields(json_object *src, const struct field *f, const char *where,
+	    char *why, size_t why_size)
 {
 	json_object *dst;
 
 	if (!json_object_is_type(src, json_type_object))
-		return NULL;
+		return refuse(why, why_size, "%s is not an object", where);
 	dst = json_object_new_object();
 	for (; dst && f->name; f++) {
 		json_object *v = NULL;
 		int have = json_object_object_get_ex(src, f->name, &v);
 
-		if (!have && f->required)
+		if (!have && f->required) {
+			refuse(why, why_size, "%s has no '%s'", where, f->name);
 			goto bad;
+		}
 		if (!have && (f->kind == K_NUM || f->kind == K_BOOL))
 			continue;
-		if (!kind_ok(v, f->kind))
+		if (!kind_ok(v, f->kind)) {
+			refuse(why, why_size, "%s.%s has the wrong type", where,
+			       f->name);
 			goto bad;
-		json_object_object_add(dst, f->name, json_object_get(v));
+		}
+		json_object_object_add(dst, f->name,
+				       f->kind == K_NUM ? json_number(v)
+							: json_object_get(v));
 	}
 	return dst;
 bad:
@@ -191,20 +312,23 @@ bad:
 	return NULL;
 }
 
+/* 1 when the string v is one of set; a NUL inside v (JSON can carry one)
+ * does not end the comparison. */
 static int
 one_of(json_object *v, const char *const *set)
 {
 	const char *s = json_object_get_string(v);
+	size_t len = (size_t)json_object_get_string_len(v);
 
 	for (; *set; set++)
-		if (strcmp(s, *set) == 0)
+		if (len == strlen(*set) && memcmp(s, *set, len) == 0)
 			return 1;
 	return 0;
 }
 
 static const char *const run_statuses[] = {
-	"passed",	"failed",	"error", "timeout",
-	"memory_limit", "output_limit", NULL};
+	"passed",	"failed",	"error",    "timeout",
+	"memory_limit", "output_limit", "no_tests", NULL};
 static const char *const test_statuses[] = {"passed",  "failed",  "error",
 					    "timeout", "not_run", NULL};
 
@@ -227,41 +351,110 @@ static const struct field error_fields[] = {{"type", K_STR, 1},
 					    {"traceback", K_STR_NULL, 0},
 					    {NULL, K_STR, 0}};
 
+/* exit_code is optional: absent (the service's own exit code stands),
+ * null (the run was killed), or a process's exit status. */
+static int
+copy_exit_code(json_object *src, json_object *dst)
+{
+	json_object *v;
+	int64_t n;
+
+	if (!json_object_object_get_ex(src, "exit_code", &v))
+		return 0;
+	if (v) {
+		if (!json_object_is_type(v, json_type_int))
+			return -1;
+		n = json_object_get_int64(v);
+		if (n < 0 || n > HARNESS_EXIT_CODE_MAX)
+			return -1;
+	}
+	json_object_object_add(dst, "exit_code", json_object_get(v));
+	return 0;
+}
+
+/* isolation is optional: the mode the harness judged in, which may differ
+ * from the one asked for (a solution that carries its own tests). */
+static int
+copy_isolation(json_object *src, json_object *dst)
+{
+	static const char *const modes[] = {"process", "in_process", NULL};
+	json_object *v;
+
+	if (!json_object_object_get_ex(src, "isolation", &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_string) || !one_of(v, modes))
+		return -1;
+	json_object_object_add(dst, "isolation", json_object_get(v));
+	return 0;
+}
+
 static json_object *
-validate(json_object *src)
+validate(json_object *src, const char *where, char *why, size_t why_size)
 {
 	json_object *dst, *v, *tests, *list;
 	size_t i, n;
+	char at[48];
 
-	dst = copy_fields(src, report_fields);
+	dst = copy_fields(src, report_fields, where, why, why_size);
 	if (!dst)
 		return NULL;
 	if (!json_object_object_get_ex(dst, "status", &v) ||
-	    !one_of(v, run_statuses))
+	    !one_of(v, run_statuses)) {
+		refuse(why, why_size, "%s has an unknown status '%.40s'", where,
+		       json_object_get_string(v));
 		goto bad;
+	}
 	if (!json_object_object_get_ex(src, "tests", &tests) ||
-	    !json_object_is_type(tests, json_type_array))
+	    !json_object_is_type(tests, json_type_array)) {
+		refuse(why, why_size, "%s.tests is not a list", where);
 		goto bad;
+	}
 	n = json_object_array_length(tests);
+	/* no_tests: the tests were searched and none found. */
+	if (n > 0 && strcmp(json_object_get_string(v), "no_tests") == 0) {
+		refuse(why, why_size, "%s has status no_tests and %zu tests",
+		       where, n);
+		goto bad;
+	}
 	list = json_object_new_array_ext((int)n);
 	json_object_object_add(dst, "tests", list);
 	for (i = 0; i < n; i++) {
-		json_object *t = copy_fields(
-			json_object_array_get_idx(tests, i), test_fields);
+		json_object *t;
 
+		snprintf(at, sizeof(at), "%s.tests[%zu]", where, i);
+		t = copy_fields(json_object_array_get_idx(tests, i),
+				test_fields, at, why, why_size);
 		if (!t)
 			goto bad;
 		json_object_array_add(list, t);
 		json_object_object_get_ex(t, "status", &v);
-		if (!one_of(v, test_statuses))
+		if (!one_of(v, test_statuses)) {
+			refuse(why, why_size,
+			       "%s has an unknown status '%.40s'", at,
+			       json_object_get_string(v));
 			goto bad;
+		}
 	}
 	if (json_object_object_get_ex(src, "error", &v) && v) {
-		json_object *e = copy_fields(v, error_fields);
+		json_object *e;
 
+		snprintf(at, sizeof(at), "%s.error", where);
+		e = copy_fields(v, error_fields, at, why, why_size);
 		if (!e)
 			goto bad;
 		json_object_object_add(dst, "error", e);
+	}
+	if (copy_exit_code(src, dst) < 0) {
+		refuse(why, why_size,
+		       "%s.exit_code is neither null nor an integer in [0, %d]",
+		       where, HARNESS_EXIT_CODE_MAX);
+		goto bad;
+	}
+	if (copy_isolation(src, dst) < 0) {
+		refuse(why, why_size,
+		       "%s.isolation is neither \"process\" nor \"in_process\"",
+		       where);
+		goto bad;
 	}
 	return dst;
 bad:
@@ -291,21 +484,30 @@ harness_report_line(const char *out, size_t len, const char *nonce,
 	return line;
 }
 
-/* Parses one complete JSON value from line[0..len). */
+/* Parses one complete JSON value from line[0..len), refusing any
+ * non-finite number in it. */
 static json_object *
-parse_line(const char *line, size_t len)
+parse_line(const char *line, size_t len, char *why, size_t why_size)
 {
 	json_tokener *tok;
 	json_object *raw = NULL;
+	char path[128] = "";
 
 	if (len > INT32_MAX)
-		return NULL;
+		return refuse(why, why_size, "the report line is too long");
 	tok = json_tokener_new_ex(32);
 	if (!tok)
-		return NULL;
+		return refuse(why, why_size, "out of memory");
 	raw = json_tokener_parse_ex(tok, line, (int)len);
-	if (raw && (json_tokener_get_error(tok) != json_tokener_success ||
-		    json_tokener_get_parse_end(tok) != len)) {
+	if (!raw || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len) {
+		refuse(why, why_size, "the report line is not one JSON value");
+		json_object_put(raw);
+		raw = NULL;
+	} else if (all_finite(raw, path, sizeof(path), 0) < 0) {
+		refuse(why, why_size,
+		       "a non-finite number (NaN or Infinity) at %s",
+		       path[0] ? path : "the top level");
 		json_object_put(raw);
 		raw = NULL;
 	}
@@ -314,44 +516,62 @@ parse_line(const char *line, size_t len)
 }
 
 json_object *
-harness_report(const char *out, size_t len, const char *nonce)
+harness_report(const char *out, size_t len, const char *nonce, char *why,
+	       size_t why_size)
 {
 	size_t line_len = 0;
 	const char *line = harness_report_line(out, len, nonce, &line_len);
 	json_object *raw, *rep;
 
-	if (!line || !(raw = parse_line(line, line_len)))
+	if (why && why_size)
+		why[0] = '\0';
+	if (!line)
 		return NULL;
-	rep = validate(raw);
+	raw = parse_line(line, line_len, why, why_size);
+	if (!raw)
+		return NULL;
+	rep = validate(raw, "report", why, why_size);
 	json_object_put(raw);
 	return rep;
 }
 
 json_object *
-harness_report_batch(const char *out, size_t len, const char *nonce, size_t n)
+harness_report_batch(const char *out, size_t len, const char *nonce, size_t n,
+		     char *why, size_t why_size)
 {
 	size_t line_len = 0, i;
 	const char *line = harness_report_line(out, len, nonce, &line_len);
 	json_object *raw, *results, *list = NULL, *one;
+	char where[32];
 
-	if (!line || !(raw = parse_line(line, line_len)))
+	if (why && why_size)
+		why[0] = '\0';
+	if (!line)
+		return NULL;
+	raw = parse_line(line, line_len, why, why_size);
+	if (!raw)
 		return NULL;
 	list = json_object_new_array_ext((int)n);
 	if (!list)
 		goto fail;
 	if (json_object_object_get_ex(raw, "results", &results)) {
 		if (!json_object_is_type(results, json_type_array) ||
-		    json_object_array_length(results) != n)
+		    json_object_array_length(results) != n) {
+			refuse(why, why_size,
+			       "the report's results are not a list of %zu", n);
 			goto fail;
+		}
 		for (i = 0; i < n; i++) {
-			one = validate(json_object_array_get_idx(results, i));
+			snprintf(where, sizeof(where), "results[%zu]", i);
+			one = validate(json_object_array_get_idx(results, i),
+				       where, why, why_size);
 			if (!one)
 				goto fail;
 			json_object_array_add(list, one);
 		}
 	} else {
 		/* The harness refused the frame: that answer is everyone's. */
-		one = validate(raw);
+		one = validate(raw, "report", why, why_size);
 		if (!one)
 			goto fail;
 		for (i = 0; i < n; i++)

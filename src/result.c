@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,9 +52,14 @@ no_report_error(const struct run_outcome *o)
 	json_object *e = json_object_new_object();
 	char msg[256];
 
-	snprintf(msg, sizeof(msg),
-		 "the sandbox ended without a report (exit code %d)",
-		 o->exit_code);
+	if (o->report_error[0])
+		snprintf(msg, sizeof(msg),
+			 "the harness's report is not valid: %s",
+			 o->report_error);
+	else
+		snprintf(msg, sizeof(msg),
+			 "the sandbox ended without a report (exit code %d)",
+			 o->exit_code);
 	json_object_object_add(e, "type",
 			       json_object_new_string("HarnessError"));
 	json_object_object_add(e, "message", json_object_new_string(msg));
@@ -61,8 +68,28 @@ no_report_error(const struct run_outcome *o)
 	return e;
 }
 
+/* The report's exit_code when it has one (an int, or null: killed), else
+ * the container's as the runner saw it (-1: unknown, null). */
+static json_object *
+exit_code(const struct run_outcome *o)
+{
+	json_object *v;
+
+	if (o->report && json_object_object_get_ex(o->report, "exit_code", &v))
+		return json_object_get(v);
+	return o->exit_code >= 0 ? json_object_new_int(o->exit_code) : NULL;
+}
+
+/* A duration for the answer: never NaN or infinite, which JSON cannot
+ * carry. */
+static json_object *
+duration(double ms)
+{
+	return json_object_new_double(isfinite(ms) ? ms : ms > 0 ? DBL_MAX : 0);
+}
+
 json_object *
-result_build(const struct run_outcome *o)
+result_build(const struct run_outcome *o, const struct request *r)
 {
 	json_object *res = json_object_new_object(), *rep = o->report, *tests;
 	const char *status;
@@ -103,17 +130,22 @@ result_build(const struct run_outcome *o)
 	json_object_object_add(res, "stderr_truncated",
 			       json_object_new_boolean(json_object_get_boolean(
 				       get(rep, "stderr_truncated"))));
-	json_object_object_add(res, "duration_ms",
-			       json_object_new_double(o->duration_ms));
-	json_object_object_add(
-		res, "exit_code",
-		o->exit_code >= 0 ? json_object_new_int(o->exit_code) : NULL);
+	json_object_object_add(res, "duration_ms", duration(o->duration_ms));
+	json_object_object_add(res, "exit_code", exit_code(o));
 	json_object_object_add(res, "oom_killed",
 			       json_object_new_boolean(o->oom_killed));
+	/* The harness's word on the mode it judged in, else the request's. */
+	json_object_object_add(
+		res, "isolation",
+		get(rep, "isolation")
+			? json_object_get(get(rep, "isolation"))
+			: json_object_new_string(
+				  request_isolation_name(r->isolation)));
 	return res;
 }
 
-/* Sum of the tests' durations: a batch element's own run time. */
+/* Sum of the tests' durations: a batch element's own run time. Each is
+ * finite (harness_report saw to it), the sum saturates. */
 static double
 tests_time(json_object *rep)
 {
@@ -124,12 +156,13 @@ tests_time(json_object *rep)
 	for (i = 0; i < n; i++)
 		t += json_object_get_double(get(
 			json_object_array_get_idx(tests, i), "duration_ms"));
-	return t;
+	return isfinite(t) ? t : t > 0 ? DBL_MAX : 0;
 }
 
 json_object *
-result_build_batch(const struct run_outcome *o, size_t n)
+result_build_batch(const struct run_outcome *o, const struct request_set *rs)
 {
+	size_t n = rs->n;
 	json_object *res = json_object_new_object();
 	json_object *list = json_object_new_array_ext((int)n);
 	size_t i;
@@ -152,7 +185,7 @@ result_build_batch(const struct run_outcome *o, size_t n)
 							  "oom_killed", &v) &&
 				json_object_get_boolean(v);
 		}
-		v = result_build(&one);
+		v = result_build(&one, &rs->items[i]);
 		if (!v) {
 			json_object_put(list);
 			json_object_put(res);

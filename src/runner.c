@@ -283,7 +283,13 @@ runner_run(struct engine *e, const struct config *cfg, const struct request *r,
 		      &out, err) < 0)
 		goto out;
 	if (!o->timed_out && !o->output_over)
-		o->report = harness_report(out.data, out.len, nonce);
+		o->report = harness_report(out.data, out.len, nonce,
+					   o->report_error,
+					   sizeof(o->report_error));
+	if (o->report_error[0])
+		log_warn("container %.12s: the harness's report is not valid: "
+			 "%s",
+			 o->container_id, o->report_error);
 	if (o->report) {
 		json_object *v;
 
@@ -348,8 +354,13 @@ runner_run_batch(struct engine *e, const struct config *cfg,
 		      err) < 0)
 		goto out;
 	if (!o->timed_out && !o->output_over)
-		o->report =
-			harness_report_batch(out.data, out.len, nonce, rs->n);
+		o->report = harness_report_batch(out.data, out.len, nonce,
+						 rs->n, o->report_error,
+						 sizeof(o->report_error));
+	if (o->report_error[0])
+		log_warn("container %.12s: the harness's batch report is not "
+			 "valid: %s",
+			 o->container_id, o->report_error);
 	if (o->report)
 		o->exit_code = 0;
 	rc = 0;

@@ -189,8 +189,8 @@ service_run_code(struct service *s, const char *body, size_t len,
 		reply_error_at(rp, &err);
 	} else {
 		rp->status = 200;
-		rp->body = rs.batch ? result_build_batch(o, rs.n)
-				    : result_build(o);
+		rp->body = rs.batch ? result_build_batch(o, &rs)
+				    : result_build(o, rs.items);
 		if (!rp->body)
 			reply_error(rp, 500, "internal_error", "out of memory");
 		else if (!rs.batch)

@@ -14,6 +14,12 @@
 
 #define HARNESS_NONCE_LEN 32
 
+/* The largest exit_code a report may carry (a process's exit status). */
+#define HARNESS_EXIT_CODE_MAX 255
+
+/* Room for the reason a report line was refused. */
+#define HARNESS_WHY_MAX 192
+
 /* Fills nonce (HARNESS_NONCE_LEN + 1 bytes) with fresh random hex. */
 int harness_nonce(char *nonce);
 
@@ -34,16 +40,23 @@ int harness_frame_batch(const struct request_set *rs, const char *nonce,
 const char *harness_report_line(const char *out, size_t len, const char *nonce,
 				size_t *line_len);
 
-/* Parses a batch report of n results: a new array of n validated reports
- * (caller frees), or NULL. A single-run report (the harness refused the
- * frame) is returned as n copies of it. */
-json_object *harness_report_batch(const char *out, size_t len,
-				  const char *nonce, size_t n);
-
 /* Finds the last complete line "<nonce> <json>\n" in out[0..len), and
  * checks every field of the report against the protocol. Returns a new
  * object holding only the known, valid fields (caller frees with
- * json_object_put), or NULL when there is no valid report. */
-json_object *harness_report(const char *out, size_t len, const char *nonce);
+ * json_object_put), or NULL when there is no valid report. Then why
+ * (why_size bytes, HARNESS_WHY_MAX is enough; why can be NULL) says what
+ * was wrong with the line, or is "" when there was none. A report with any
+ * non-finite number in it (json-c parses NaN, Infinity and 1e999) is not
+ * valid: the answer must stay JSON. Every number kept is a fresh double,
+ * printed by json-c, never the harness's own spelling. */
+json_object *harness_report(const char *out, size_t len, const char *nonce,
+			    char *why, size_t why_size);
+
+/* Parses a batch report of n results: a new array of n validated reports
+ * (caller frees), or NULL with why as for harness_report. A single-run
+ * report (the harness refused the frame) is returned as n copies of it. */
+json_object *harness_report_batch(const char *out, size_t len,
+				  const char *nonce, size_t n, char *why,
+				  size_t why_size);
 
 #endif

@@ -8,13 +8,18 @@
 
 #include "llsr/runner.h"
 
-/* Returns a new object (caller frees with json_object_put), NULL on ENOMEM. */
-json_object *result_build(const struct run_outcome *o);
+/* The answer to r (borrowed): a new object (caller frees with
+ * json_object_put), NULL on ENOMEM. Its exit_code is the report's when the
+ * report has one, else the container's; its isolation the report's when it
+ * has one, else r's. */
+json_object *result_build(const struct run_outcome *o, const struct request *r);
 
-/* Builds {"results": [...]} for a batch of n: each element exactly a single
- * run's answer, from o->report[i] or, without a report, from what the
- * runner saw (then every element shares that verdict). */
-json_object *result_build_batch(const struct run_outcome *o, size_t n);
+/* Builds {"results": [...]} for the batch rs (borrowed): element i exactly
+ * a single run's answer to rs->items[i], from o->report[i] or, without a
+ * report, from what the runner saw (then every element shares that
+ * verdict). */
+json_object *result_build_batch(const struct run_outcome *o,
+				const struct request_set *rs);
 
 /* Builds {"error": {"code": code, "message": message}}. */
 json_object *result_error(const char *code, const char *message);

@@ -12,6 +12,7 @@
 #include "llsr/config.h"
 #include "llsr/engine.h"
 #include "llsr/err.h"
+#include "llsr/harness.h"
 #include "llsr/policy.h"
 #include "llsr/request.h"
 
@@ -51,12 +52,14 @@ struct run_outcome {
 	int warm;	     /* the run used a warm container */
 	json_object *report; /* validated harness report (a batch: an
 			      * array of them), or NULL */
-	int timed_out;	     /* the runner's own wall clock killed it */
-	int output_over;     /* the stream went past the read cap */
-	int oom_killed;	     /* the engine says the kernel OOM-killed it */
-	int exit_code;	     /* container exit code, -1 unknown */
-	double duration_ms;  /* from hand-over to the end of the run */
-	struct buf diag;     /* the harness's own stderr, capped */
+	char report_error[HARNESS_WHY_MAX]; /* why the report line was
+					     * refused; "" when none came */
+	int timed_out;	    /* the runner's own wall clock killed it */
+	int output_over;    /* the stream went past the read cap */
+	int oom_killed;	    /* the engine says the kernel OOM-killed it */
+	int exit_code;	    /* container exit code, -1 unknown */
+	double duration_ms; /* from hand-over to the end of the run */
+	struct buf diag;    /* the harness's own stderr, capped */
 };
 
 void runner_outcome_init(struct run_outcome *o);
