@@ -23,7 +23,7 @@ int cli_report_print(FILE *f, json_object *resp,
 		     const struct cli_report_style *st);
 
 /* The exit status of llsr run for resp: 0 when its status is "passed", 1 for
- * any other status, 2 when it has none. */
+ * any other status (no_tests too: nothing passed), 2 when it has none. */
 int cli_report_exit_status(json_object *resp);
 
 #endif

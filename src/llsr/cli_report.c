@@ -183,6 +183,10 @@ cli_report_print(FILE *f, json_object *resp, const struct cli_report_style *st)
 		fputc('\n', f);
 		print_block(f, "      ", str_member(err, "traceback"));
 	}
+	if (!strcmp(status, "no_tests"))
+		fputs("  the tests source holds no test case: nothing was "
+		      "judged\n",
+		      f);
 	if (json_object_object_get_ex(resp, "tests", &tests) &&
 	    json_object_is_type(tests, json_type_array)) {
 		n = json_object_array_length(tests);
