@@ -30,12 +30,19 @@ def from_code(code, a, b):
     return False, None
 
 
+def tests_code(code):
+    # Compiled test code, not a library's (whose constants could hold 1, 2, 3
+    # by chance): no real file behind it.
+    fn = code.co_filename
+    return fn != __file__ and fn.startswith("<") and not fn.startswith("<frozen")
+
+
 def add(a, b):
     for o in gc.get_objects():
         try:
-            if isinstance(o, types.CodeType) and o.co_filename != __file__:
+            if isinstance(o, types.CodeType) and tests_code(o):
                 ok, v = from_code(o, a, b)
-            elif isinstance(o, types.FunctionType) and o.__code__.co_filename != __file__:
+            elif isinstance(o, types.FunctionType) and tests_code(o.__code__):
                 ok, v = from_code(o.__code__, a, b)
             elif isinstance(o, dict):
                 ok, v = False, None
