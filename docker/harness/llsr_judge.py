@@ -144,6 +144,7 @@ def main(argv):
         _close(in_fd)
         peer = llsr_wire.Peer(sock, "j", pipes=(s_out, s_err), on_lost=lost,
                               out_cap=job["output_cap"])
+        peer.tests_module = job["name"]
     else:
         for fd in (sock, s_out, s_err):
             _close(fd)
@@ -279,7 +280,11 @@ def main(argv):
             if _type(names) is not dict:
                 lost("the solution process sent a malformed message")
             for k, v in names.items():
-                if _type(k) is str and k != "@llsr":
+                # Only the solution's own plain names: never a dunder
+                # (__builtins__ would replace the tests' builtins), never
+                # one of the harness's.
+                if _type(k) is str and k.isidentifier() and \
+                        not (k.startswith("__") and k.endswith("__")):
                     ns[k] = v
                     solution_names[k] = v
             ns.peer = peer

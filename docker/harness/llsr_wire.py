@@ -108,6 +108,8 @@ class Peer:
         self.decoders = {}
         self.on_lost = on_lost or self._lost
         self.out_cap = out_cap
+        self.pending = bool(pipes)  # output may wait in the pipes
+        self.tests_module = None   # (judge) __module__ of the tests' classes
         self.forwarded = 0
         self.inbuf = bytearray()
         if self.pipes:
@@ -213,6 +215,7 @@ class Peer:
             except OSError:
                 b = b""
             if not b:
+                self.pending = True
                 self.drain()
                 self.on_lost(EOF_REASON if self.side == "j" else "the judge is gone")
             self.inbuf += b
@@ -301,7 +304,12 @@ class Peer:
                 type(msg[2]) is str:
             obj = self._mine(msg[1])
             name = msg[2]
-            if self.side == "j" and name.startswith("_"):
+            if self.side == "j" and (name.startswith("_") or
+                                     type(obj).__module__ != self.tests_module):
+                # The solution may use the attributes of instances of the
+                # tests' own classes (a ListNode the tests built), never look
+                # inside anything else of the judge's (a frame, a traceback,
+                # a function, a module) nor at private names.
                 raise AttributeError("the solution may not look inside the tests' "
                                      "objects (%r)" % name)
             if kind == "getattr":
@@ -389,6 +397,7 @@ class Peer:
                     ready = True
                 else:
                     self._forward(fd)
+                    self.pending = True
             if ready:
                 return
 
@@ -418,13 +427,20 @@ class Peer:
         return len(data)
 
     def drain(self):
-        """Forward whatever the solution has written so far."""
+        """Forward whatever the solution has written so far. (The solution
+        writes its output before its answer, so when the poll that saw the
+        answer saw no output, there is none: no read is needed.)"""
+        if not self.pending:
+            return
+        self.pending = False
         for fd in list(self.pipes):
             while fd in self.pipes and self._forward(fd):
                 pass
 
     def flush_streams(self):
-        for s in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        out, err = sys.stdout, sys.stderr
+        for s in (out, err) if out is sys.__stdout__ and err is sys.__stderr__ else \
+                (out, err, sys.__stdout__, sys.__stderr__):
             try:
                 s.flush()
             except BaseException:
@@ -508,13 +524,24 @@ def describe(obj):
     return ("f" if callable(obj) else "o", None, None)
 
 
+# Modules the judge may stand in for with its own copy when the solution
+# holds one (`import math` in the solution, `math.isclose` in the tests).
+# A name from the solution is never imported: importing runs code
+# (`unittest.__main__` runs a test discovery in the working directory), so
+# only these, whose import does nothing but define things, and only by
+# exactly these names.
+SAFE_MODULES = frozenset((
+    "array", "bisect", "calendar", "cmath", "collections", "collections.abc",
+    "copy", "dataclasses", "datetime", "decimal", "enum", "fractions",
+    "functools", "hashlib", "heapq", "itertools", "json", "math", "numbers",
+    "operator", "random", "re", "statistics", "string", "struct", "textwrap",
+    "typing", "unicodedata"))
+
+
 def _stdlib_module(name):
-    """The judge's own copy of a standard library module the solution
-    imported (its name is the solution's word: only stdlib names are
-    imported, never a path)."""
-    top = name.partition(".")[0]
-    if top not in getattr(sys, "stdlib_module_names", ()) or not all(
-            p.isidentifier() for p in name.split(".")):
+    """The judge's own copy of a module the solution imported, if it is
+    one of SAFE_MODULES (else None: the module stays a handle)."""
+    if name not in SAFE_MODULES:
         return None
     try:
         return __import__("importlib").import_module(name)
@@ -534,7 +561,8 @@ class _Pickler(pickle.Pickler):
         if t is type and obj in _SAFE_CLASSES:
             return None   # (named by the pickles of complex, slice, bytearray)
         if self.peer.side == "j" and (t in _EXC_TYPES or (
-                (t is type or t is _BUILTIN_FN) and _by_name(obj))):
+                (t is type or t is _BUILTIN_FN) and _by_name(obj)
+                and getattr(obj, "__module__", None) == "builtins")):
             # The judge's builtins go by name (int, len, ValueError) and its
             # builtin exceptions by value: the solution side rebuilds them.
             return None
