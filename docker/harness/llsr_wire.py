@@ -539,8 +539,14 @@ SAFE_MODULES = frozenset((
 
 
 def _stdlib_module(name):
-    """The judge's own copy of a module the solution imported, if it is
-    one of SAFE_MODULES (else None: the module stays a handle)."""
+    """The judge's own copy of a module the solution imported: one of
+    SAFE_MODULES, or a standard-library module the judge has imported
+    already (os, sys, time, threading, ...: nothing runs to hand it out).
+    None otherwise: the module stays a handle."""
+    mod = sys.modules.get(name)
+    if mod is not None and "__main__" not in name and not name.startswith("llsr") \
+            and name.partition(".")[0] in getattr(sys, "stdlib_module_names", ()):
+        return mod
     if name not in SAFE_MODULES:
         return None
     try:
