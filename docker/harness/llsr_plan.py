@@ -72,9 +72,39 @@ class AssertRewriter(ast.NodeTransformer):
 
     def __init__(self, src):
         self.src = src
+        # Split once (ast.get_source_segment splits the whole source again
+        # at every call: quadratic in the number of asserts).
+        split = getattr(ast, "_splitlines_no_ff", None)
+        self.lines = split(src) if split else src.splitlines(True)
+        self.encoded = {}
+
+    def _line(self, i):
+        b = self.encoded.get(i)
+        if b is None:
+            b = self.encoded[i] = self.lines[i].encode()
+        return b
+
+    def _source(self, node):
+        """What ast.get_source_segment(src, node) gives, or None."""
+        try:
+            first, last = node.lineno - 1, node.end_lineno - 1
+            col, end = node.col_offset, node.end_col_offset
+        except AttributeError:
+            return None
+        if None in (first, last, col, end) or not 0 <= first <= last < len(self.lines):
+            return None
+        if first == last:
+            return self._line(first)[col:end].decode()
+        parts = [self._line(first)[col:].decode()]
+        parts.extend(self.lines[first + 1:last])
+        parts.append(self._line(last)[:end].decode())
+        return "".join(parts)
 
     def segment(self, node):
-        s = ast.get_source_segment(self.src, node)
+        try:
+            s = self._source(node)
+        except UnicodeDecodeError:
+            s = None
         if s is None:
             try:
                 s = ast.unparse(node)

@@ -112,6 +112,8 @@ class Peer:
         self.tests_module = None   # (judge) __module__ of the tests' classes
         self.forwarded = 0
         self.inbuf = bytearray()
+        self._outbuf = self.outbuf = io.BytesIO()
+        self.pickler = _Pickler(self.outbuf, self)
         if self.pipes:
             for p in self.pipes:
                 os.set_blocking(p, False)
@@ -178,16 +180,27 @@ class Peer:
 
     # -- messages ----------------------------------------------------------------
     def encode(self, msg):
-        f = io.BytesIO()
-        f.write(b"\0\0\0\0")
-        _Pickler(f, self).dump(msg)
-        data = f.getbuffer()
-        n = len(data) - 4
+        f = self.outbuf
+        if f is None:   # (re-entered: a __class__ of the solution's ran code)
+            f = io.BytesIO()
+            p = _Pickler(f, self)
+        else:
+            self.outbuf = None
+            p = self.pickler
+            f.seek(0)
+            f.truncate()
+            p.clear_memo()
+        try:
+            p.dump(msg)
+            data = f.getvalue()
+        finally:
+            if f is self._outbuf:
+                self.outbuf = f
+        n = len(data)
         if n > MAX_MSG:
             raise ValueError("a value of %d bytes is too large to cross the "
                              "boundary (at most %d)" % (n, MAX_MSG))
-        _HDR.pack_into(data, 0, n)
-        return data
+        return _HDR.pack(n) + data
 
     def send(self, msg):
         data = self.encode(msg)
