@@ -339,24 +339,6 @@ def _predict_items(body):
     return items
 
 
-def _has_tests(body):
-    """Whether a module body defines pytest or unittest tests (a solution
-    that carries its own tests)."""
-    for stmt in body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and \
-                stmt.name.startswith("test"):
-            return True
-        if isinstance(stmt, ast.ClassDef):
-            if stmt.name.startswith("Test"):
-                return True
-            for b in stmt.bases:
-                n = b.attr if isinstance(b, ast.Attribute) else \
-                    b.id if isinstance(b, ast.Name) else ""
-                if n.endswith("TestCase"):
-                    return True
-    return False
-
-
 def _cap_name(s):
     return s if len(s) <= NAME_CAP else s[: NAME_CAP - 3] + "..."
 
@@ -435,11 +417,11 @@ def build(code, tests, entry_point, program=None, isolation="process"):
     if not has_tests and not entry_point:
         sol_tree = _parse(code, "<solution>", "solution")
         sol_code = _compile(sol_tree, "<solution>", "solution")
-        if _has_tests(sol_tree.body):
+        predicted = [(_cap_name(name), line)
+                     for _, line, name, _ in _predict_items(sol_tree.body)]
+        if predicted:
             # The solution carries its own tests: they run with it, in one
             # process (its verdicts are its own word anyway).
-            predicted = [(_cap_name(name), line)
-                         for _, line, name, _ in _predict_items(sol_tree.body)]
             return [], job("solution", [("load", sol_code), ("collect", 0)],
                            isolation="in_process", self_tested=True,
                            predicted=predicted)

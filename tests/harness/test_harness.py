@@ -1253,8 +1253,14 @@ def t_batch_bad_frames():
 
 def main():
     add_mbpp_cases()
+    return run_cases(CASES)
+
+
+def run_cases(all_cases):
+    """Run (name, fn) cases as TAP: those named on the command line, the
+    serial ones alone first, the rest four at a time."""
     only = [a for a in sys.argv[1:] if not a.startswith("-")]
-    cases = [(n, f) for n, f in CASES if not only or any(o in n for o in only)]
+    cases = [(n, f) for n, f in all_cases if not only or any(o in n for o in only)]
     print("1..%d" % len(cases), flush=True)
 
     def one(nf):

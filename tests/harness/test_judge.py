@@ -399,27 +399,5 @@ def t_in_process_isolation_is_said_and_forgeable():
     return c
 
 
-def main():
-    only = [a for a in sys.argv[1:] if not a.startswith("-")]
-    cases = [(n, f) for n, f in CASES if not only or any(o in n for o in only)]
-    print("1..%d" % len(cases), flush=True)
-    failed = 0
-    for i, (name, fn) in enumerate(cases, 1):
-        try:
-            problems = fn().problems
-        except Exception as e:  # noqa: BLE001
-            problems = ["exception: %r" % (e,)]
-        if problems:
-            failed += 1
-            print("not ok %d - %s" % (i, name))
-            for p in problems:
-                for line in str(p).split("\n"):
-                    print("#   %s" % line)
-        else:
-            print("ok %d - %s" % (i, name))
-        sys.stdout.flush()
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(H.run_cases(CASES))
