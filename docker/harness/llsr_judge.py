@@ -152,6 +152,14 @@ def main(argv):
             os.dup2(in_fd, 0)
             _close(in_fd)
         peer = None
+        if job.get("dumpable"):
+            # A single run whose user code runs here (a program, or
+            # in-process tests): the process is the user's, as `python3
+            # solution.py` would be (it may read its own /proc/self/fd);
+            # nothing here is protected from it anyway.
+            dumpable = llsr_setup.prctl_dumpable()
+            if dumpable is not None and dumpable(1):
+                llsr_setup.oom_first()
 
     def restore_streams():
         # A test may close or replace sys.stdout/stderr; give the next one

@@ -384,6 +384,7 @@ class Runner:
         job["secret"] = secret
         job["skip"] = self.done()
         job["output_cap"] = 2 * self.limit + 65536
+        job["dumpable"] = not self.batch and job.get("isolation") == "in_process"
         sol = job.pop("solution", None)
         if sol is not None:
             job["solution_job"] = marshal.dumps({
