@@ -29,6 +29,18 @@ harness_nonce(char *nonce)
 	return 0;
 }
 
+long
+harness_wall_ms(long cpu_ms)
+{
+	return cpu_ms * HARNESS_WALL_FACTOR + HARNESS_WALL_EXTRA_MS;
+}
+
+long
+harness_run_ms(long cpu_ms)
+{
+	return harness_wall_ms(cpu_ms) + HARNESS_OVERHEAD_MS;
+}
+
 static json_object *
 b64_string(const unsigned char *p, size_t n)
 {
@@ -63,6 +75,13 @@ job_object(const struct request *r, const struct config *cfg)
 			       json_object_new_int64(r->timeout_ms));
 	json_object_object_add(job, "test_timeout_ms",
 			       json_object_new_int64(r->test_timeout_ms));
+	json_object_object_add(
+		job, "wall_ms", json_object_new_int64(harness_wall_ms(r->timeout_ms)));
+	json_object_object_add(
+		job, "test_wall_ms",
+		json_object_new_int64(harness_wall_ms(r->test_timeout_ms)));
+	json_object_object_add(job, "overhead_ms",
+			       json_object_new_int64(HARNESS_OVERHEAD_MS));
 	json_object_object_add(job, "output_limit",
 			       json_object_new_int64(cfg->output_limit_bytes));
 	json_object_object_add(

@@ -279,7 +279,8 @@ runner_run(struct engine *e, const struct config *cfg, const struct request *r,
 		goto out;
 	}
 	runner_limits(cfg, r->memory_mb, &lim);
-	if (run_frame(e, cfg, owner, &lim, w, &frame, nonce, r->timeout_ms, o,
+	if (run_frame(e, cfg, owner, &lim, w, &frame, nonce,
+		      harness_run_ms(r->timeout_ms), o,
 		      &out, err) < 0)
 		goto out;
 	if (!o->timed_out && !o->output_over)
@@ -327,11 +328,11 @@ runner_run_batch(struct engine *e, const struct config *cfg,
 	for (i = 0; i < rs->n; i++) {
 		if (rs->items[i].memory_mb > mem)
 			mem = rs->items[i].memory_mb;
-		if (rs->items[i].timeout_ms > wall)
-			wall = rs->items[i].timeout_ms;
+		if (harness_wall_ms(rs->items[i].timeout_ms) > wall)
+			wall = harness_wall_ms(rs->items[i].timeout_ms);
 	}
 	rounds = ((long)rs->n + parallel - 1) / parallel;
-	wall = wall * rounds + 50 * (long)rs->n;
+	wall = wall * rounds + 50 * (long)rs->n + HARNESS_OVERHEAD_MS;
 	if (wall > cfg->batch_timeout_ms)
 		wall = cfg->batch_timeout_ms;
 	lim.memory_mb = mem * parallel + 64;

@@ -9,6 +9,8 @@ import base64
 import json
 import os
 
+import llsr_clock
+
 MAX_FRAME = 64 << 20
 ISOLATIONS = ("process", "in_process")
 
@@ -117,10 +119,19 @@ def job_cfg(j, top, err, where=""):
         "entry_point": ep,
         "timeout_ms": _integer(j, "timeout_ms", 1, 86400000, err, where),
         "test_timeout_ms": _integer(j, "test_timeout_ms", 1, 86400000, err, where),
+        "wall_ms": None, "test_wall_ms": None,
+        "overhead_ms": llsr_clock.OVERHEAD_MS if j.get("overhead_ms") is None
+        else _integer(j, "overhead_ms", 0, 86400000, err, where),
         "output_limit": _integer(j, "output_limit", 0, 1 << 30, err, where),
         "report_limit": _integer(top, "report_limit", 256, 1 << 30, err),
         "stop": sofff,
     }
+    # The wall-clock limits that go with the CPU time limits (llsr_clock).
+    for key, cpu in (("wall_ms", "timeout_ms"), ("test_wall_ms", "test_timeout_ms")):
+        if j.get(key) is None:
+            cfg[key] = llsr_clock.wall_ms(cfg[cpu])
+        else:
+            cfg[key] = _integer(j, key, cfg[cpu], 2 * 86400000, err, where)
     return cfg
 
 

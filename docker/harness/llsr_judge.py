@@ -127,21 +127,6 @@ def main(argv):
     solution_names = {}
 
     if isolated:
-        # Hand the solution server its part of the job (and the stdin), then
-        # keep none of its descriptors but our end of the socket and the read
-        # ends of its output pipes.
-        import socket as _socket
-
-        sjob = llsr_setup.memfd(job["solution_job"], "llsr-solution-job")
-        s = _socket.socket(fileno=sock)
-        try:
-            _socket.send_fds(s, [b"J"], [sjob, in_fd])
-        except OSError:
-            pass
-        finally:
-            s.detach()
-        _close(sjob)
-        _close(in_fd)
         peer = llsr_wire.Peer(sock, "j", pipes=(s_out, s_err), on_lost=lost,
                               out_cap=job["output_cap"])
         peer.tests_module = job["name"]
@@ -272,9 +257,41 @@ def main(argv):
         send("L", 0, r)
         _exit(0)
 
-    def load_solution(code):
+    def hand_over():
+        """Give the solution server its part of the job (and the stdin),
+        keeping none of its descriptors but our end of the socket and the
+        read ends of its output pipes. Waits until it is ready first: its
+        start-up is not the user's time, which begins with the P load
+        record."""
+        import errno
+        import socket as _socket
+
+        try:
+            ready = _read(sock, 1)
+        except OSError:
+            ready = b""
+        if ready != b"R":
+            lost(llsr_wire.EOF_REASON)
         send("P", 0, "load")
+        sjob = llsr_setup.memfd(job["solution_job"], "llsr-solution-job")
+        s = _socket.socket(fileno=sock)
+        try:
+            _socket.send_fds(s, [b"J"], [sjob, in_fd])
+        except OSError as e:
+            # (e.g. ETOOMANYREFS: the uid's in-flight descriptors are used up)
+            send("L", 0, ("HarnessError", "could not hand the solution process its "
+                          "job: %s (%s)" % (os.strerror(e.errno or 0),
+                                             errno.errorcode.get(e.errno, "?")),
+                          None, None, False))
+            _exit(0)
+        finally:
+            s.detach()
+        _close(sjob)
+        _close(in_fd)
+
+    def load_solution(code):
         if isolated:
+            hand_over()
             msg = peer.recv()
             if msg[0] != "loaded" or len(msg) != 3:
                 lost("the solution process sent a malformed message")
@@ -297,6 +314,7 @@ def main(argv):
                     solution_names[k] = v
             ns.peer = peer
             return
+        send("P", 0, "load")
         try:
             _exec(code, ns)
         except _BaseException as e:

@@ -19,6 +19,7 @@ import time
 
 from _operator import _compare_digest
 
+import llsr_clock
 import llsr_procs
 import llsr_report
 import llsr_setup
@@ -27,6 +28,7 @@ from llsr_wire import EOF_REASON
 MAX_RECORD = 1 << 20
 DRAIN_GRACE_S = 0.2
 SOLUTION_EXIT_S = 0.2
+STARTUP_S = 10.0   # how long a pair may take to reach the user's code
 
 
 class Unit:
@@ -40,8 +42,8 @@ class Unit:
         self.discard_output = discard_output   # a re-run of load and setup
         self.in_hand = None       # index of the test that began and did not end
         self.t_begin = 0.0
-        self.test_deadline = None
-        self.phase = "load"       # load | setup | check | collect
+        self.phase = None         # load | setup | check | collect
+        self.t_start = time.monotonic()
         self.done = False         # D: the judge finished the plan
         self.killed = None        # "run" | "test": a deadline passed
         self.violation = None     # why a record was refused
@@ -78,7 +80,7 @@ class Unit:
             if self.in_hand is not None or k != r.next_idx or k >= r.n:
                 return self.refuse("test %d began out of order" % k)
             self.in_hand, self.t_begin = k, now
-            self.test_deadline = now + r.test_limit
+            r.clock.begin_test(now)
         elif kind == b"E":
             if self.in_hand != k or not isinstance(payload, tuple) or \
                     len(payload) != 4 or payload[0] not in llsr_report.STATUSES:
@@ -88,9 +90,15 @@ class Unit:
                     not (tb is None or isinstance(tb, str)) or \
                     type(dur) not in (int, float) or not 0 <= dur < 1e12:
                 return self.refuse("a malformed result for test %d" % k)
-            self.in_hand, self.test_deadline = None, None
+            self.in_hand = None
+            r.clock.end_test()
             r.set_result(k, status, msg, tb, dur)
         elif kind == b"P":
+            if not r.clock.charging:
+                # The first phase record comes just before the first line
+                # of user code: the user's time starts here, never before
+                # (interpreter start-up, the hand-off are the harness's).
+                r.clock.start((self.pair.judge.pid, self.pair.solution.pid), now)
             self.phase = payload
         elif kind == b"N":
             if not r.add_collected(k, payload):
@@ -170,13 +178,19 @@ class Unit:
                     or (self.done and not r.program):
                 break
             now = time.monotonic()
-            dl, which = r.deadline, "run"
-            if self.test_deadline is not None and self.test_deadline < dl:
-                dl, which = self.test_deadline, "test"
-            if now >= dl:
+            which, wait_s = r.clock.check(now)
+            if which is None and wait_s is None:   # not charged yet
+                wait_s = self.t_start + STARTUP_S - now
+                if wait_s <= 0:
+                    which = "startup"
+            if which is None and now >= r.hard_deadline:
+                which, r.clock.why = "run", "overhead"
+            elif which is None:
+                wait_s = min(wait_s, r.hard_deadline - now)
+            if which is not None:
                 self.killed = which
                 break
-            wait = int((dl - now) * 1000) + 1
+            wait = int(wait_s * 1000) + 1
             if self.pidfd is None:
                 wait = min(wait, 10)
             for fd, _ in self.poller.poll(wait):
@@ -221,6 +235,7 @@ class Unit:
             except subprocess.TimeoutExpired:
                 pass
         s_exited = sol.poll() is not None
+        r.clock.stop(time.monotonic())
         self.we_killed = not self.exited or self.killed is not None
         pair.kill(sweep=r.sweep, batch=r.batch)
         chan = pair.chan.fileno()
@@ -297,8 +312,12 @@ class Runner:
         self.predicted = job.get("predicted") or []   # what the plan foresaw
         self.results = [None] * self.n
         self.tout = [[bytearray(), bytearray()] for _ in range(self.n)]
-        self.deadline = t0 + cfg["timeout_ms"] / 1000.0
-        self.test_limit = cfg["test_timeout_ms"] / 1000.0
+        # The time limits are the user's time (see llsr_clock).
+        self.clock = llsr_clock.Clock(cfg["timeout_ms"] / 1000.0, cfg["wall_ms"] / 1000.0,
+                                      cfg["test_timeout_ms"] / 1000.0,
+                                      cfg["test_wall_ms"] / 1000.0)
+        # ... and what is not charged is bounded too.
+        self.hard_deadline = t0 + (cfg["wall_ms"] + cfg["overhead_ms"]) / 1000.0
         self.limit = cfg["output_limit"]
         self.out = [bytearray(), bytearray()]
         self.total = [0, 0]
@@ -369,8 +388,8 @@ class Runner:
 
     # -- one unit --------------------------------------------------------------
     def spawn(self):
-        return llsr_procs.start_pair(min(time.monotonic() + llsr_procs.SPAWN_RETRY_S,
-                                         self.deadline), self.zygote, self.batch)
+        return llsr_procs.start_pair(time.monotonic() + llsr_procs.SPAWN_RETRY_S,
+                                     self.zygote, self.batch)
 
     def handoff(self, pair, secret):
         """Give a started judge its job: the marshal'ed job (with its
@@ -457,12 +476,17 @@ class Runner:
         now = time.monotonic()
         k = u.in_hand
         dur = (now - u.t_begin) * 1000
-        if u.killed == "run" or (self.stop is None and now >= self.deadline
-                                 and not u.done and not u.load):
+        if u.killed == "startup":
+            self.error = llsr_report.error(
+                "HarnessError", "the test processes did not start within %d s"
+                % STARTUP_S)
+            return False
+        if u.killed == "run" or (self.stop is None and not u.done and not u.load and (
+                self.clock.exhausted() or now >= self.hard_deadline)):
             self.stop = "timeout"
             if k is not None:
-                self.set_result(k, "timeout", "run time limit of %d ms exceeded"
-                                % self.cfg["timeout_ms"], None, dur)
+                self.set_result(k, "timeout", self.limit_message("", "timeout_ms", "wall_ms"),
+                                None, dur)
             return False
         if self.stop == "output_limit":
             if k is not None:
@@ -470,8 +494,8 @@ class Runner:
                                 % self.limit, None, dur)
             return False
         if u.killed == "test":
-            self.set_result(k, "timeout", "test time limit of %d ms exceeded"
-                            % self.cfg["test_timeout_ms"], None, dur)
+            self.set_result(k, "timeout", self.limit_message(
+                "test ", "test_timeout_ms", "test_wall_ms"), None, dur)
             return True
         if u.load:
             t, msg, line, tb, mem = u.load
@@ -498,7 +522,7 @@ class Runner:
             self.memory = mem and u.oom
             self.error = llsr_report.error(
                 "MemoryError" if self.memory else "HarnessError" if broke
-                else "ProcessDied", "%s %s" % (reason, _where(u.phase)))
+                else "ProcessDied", ("%s %s" % (reason, _where(u.phase))).strip())
             return False
         if self.program:
             return self.settle_program(u)
@@ -520,6 +544,18 @@ class Runner:
         self.error = llsr_report.error("MemoryError" if self.memory else "ProcessDied",
                                        "%s %s" % (reason, _where(u.phase)))
         return False
+
+    def limit_message(self, what, cpu_key, wall_key):
+        if self.clock.why == "overhead":
+            return ("the run took %d ms of wall-clock time in all (its limit, %d ms, "
+                    "plus %d ms for the harness's own work)"
+                    % (self.cfg["wall_ms"] + self.cfg["overhead_ms"], self.cfg["wall_ms"],
+                       self.cfg["overhead_ms"]))
+        if self.clock.why == "wall":
+            return ("%swall-clock limit of %d ms exceeded (the code waited: its "
+                    "time limit is %d ms of CPU time)" % (what, self.cfg[wall_key],
+                                                          self.cfg[cpu_key]))
+        return "%stime limit of %d ms exceeded" % (what, self.cfg[cpu_key])
 
     def settle_program(self, u):
         """A program run ends as the program did: its exit status."""

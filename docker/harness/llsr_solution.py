@@ -32,6 +32,12 @@ def main(argv):
     for name in ("reprlib", "linecache", "traceback", "codecs", "importlib"):
         llsr_text._load(name)
 
+    # Ready: the judge hands us the job only now, so that none of our
+    # start-up is counted as the user's time.
+    try:
+        os.write(chan, b"R")
+    except OSError:
+        _exit(0)
     job_fd, in_fd = llsr_setup.recv_job(chan)
     if in_fd != 0:
         os.dup2(in_fd, 0)

@@ -20,6 +20,23 @@
 /* Room for the reason a report line was refused. */
 #define HARNESS_WHY_MAX 192
 
+/* Time limits are the user's time (docs/harness.md): timeout_ms is CPU time
+ * of the user's code; the wall-clock limit that goes with it, which stops
+ * code that sleeps or blocks, is HARNESS_WALL_FACTOR x it plus
+ * HARNESS_WALL_EXTRA_MS, sent in the frame as wall_ms / test_wall_ms. */
+#define HARNESS_WALL_FACTOR 2
+#define HARNESS_WALL_EXTRA_MS 500
+/* What is not charged (start-ups, hand-offs, restarts) is bounded too: a run
+ * ends once it took its wall-clock limit plus this in all (overhead_ms). */
+#define HARNESS_OVERHEAD_MS 5000
+
+/* The wall-clock limit (ms) that goes with a CPU time limit of cpu_ms. */
+long harness_wall_ms(long cpu_ms);
+
+/* How long (ms) a run with that CPU time limit may take in all, the
+ * harness's own work included: the service's deadline for it. */
+long harness_run_ms(long cpu_ms);
+
 /* Fills nonce (HARNESS_NONCE_LEN + 1 bytes) with fresh random hex. */
 int harness_nonce(char *nonce);
 

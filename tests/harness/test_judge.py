@@ -399,5 +399,58 @@ def t_in_process_isolation_is_said_and_forgeable():
     return c
 
 
+# --- the time limit is the user's time ------------------------------------------
+
+BIG_WALL = {"wall_ms": 60000, "test_wall_ms": 60000, "overhead_ms": 60000}
+
+
+@case
+def t_restarts_are_not_charged_to_the_time_limit():
+    # 25 tests that each crash their pair: 25 fresh pairs (two interpreter
+    # start-ups each) but only a few ms of user code. Counted from the
+    # frame, the start-ups alone would pass the wall-clock limit (700 ms).
+    tests = "".join("assert boom(%d) == 0\n" % i for i in range(25))
+    rep = H.run("import os\ndef boom(i):\n    os._exit(1)\n", tests,
+                timeout_ms=100, test_timeout_ms=100, overhead_ms=60000)
+    c = H.Check()
+    c.eq(rep["status"], "failed", "status")
+    c.eq(H.statuses(rep), ["error"] * 25, "statuses")
+    c.true(rep["_secs"] > 0.7, "the run took %.2f s in all (more than the limit)" % rep["_secs"])
+    # What is not charged is bounded all the same: overhead_ms.
+    rep = H.run("import os\ndef boom(i):\n    os._exit(1)\n", tests * 8,
+                timeout_ms=100, test_timeout_ms=100, overhead_ms=300)
+    c.eq(rep["status"], "timeout", "200 restarts in 300 ms of harness time")
+    return c
+
+
+@case
+def t_user_code_is_charged():
+    # CPU time (whatever the machine's load): three calls that each spin
+    # for 0.15 s of CPU in a 0.4 s limit; the third is over.
+    spin = ("import time\ndef slow():\n    t = time.process_time()\n"
+            "    while time.process_time() - t < 0.15:\n        pass\n    return 1\n")
+    three = "assert slow() == 1\nassert slow() == 1\nassert slow() == 1\n"
+    rep = H.run(spin, three, timeout_ms=400, test_timeout_ms=400, **BIG_WALL)
+    c = H.Check()
+    c.eq((rep["status"], H.statuses(rep)), ("timeout", ["passed", "passed", "timeout"]),
+         "three 0.15 s of CPU in a 0.4 s limit")
+    # A test's own limit: 0.3 s of CPU in a 0.2 s test limit.
+    rep = H.run(spin.replace("0.15", "0.3"), "assert slow() == 1\nassert 1 == 1\n",
+                timeout_ms=5000, test_timeout_ms=200, **BIG_WALL)
+    c.eq(H.statuses(rep), ["timeout", "passed"], "a test over its own CPU limit")
+    c.true("test time limit of 200 ms" in (rep["tests"][0]["message"] or ""),
+           rep["tests"][0]["message"])
+    # Sleeping uses no CPU: a 1.2 s sleep passes a 1 s limit (its wall-clock
+    # limit is 2.5 s), a 1.5 s sleep does not pass a 0.2 s limit (0.9 s).
+    sleep = "import time\ndef slow(s):\n    time.sleep(s)\n    return 1\n"
+    rep = H.run(sleep, "assert slow(1.2) == 1\n", timeout_ms=1000, test_timeout_ms=1000)
+    c.eq(H.statuses(rep), ["passed"], "1.2 s asleep in a 1 s CPU limit")
+    rep = H.run(sleep, "assert slow(1.5) == 1\n", timeout_ms=200, test_timeout_ms=200)
+    c.eq(H.statuses(rep), ["timeout"], "1.5 s asleep, 0.9 s wall-clock limit")
+    c.true("wall-clock limit of 900 ms" in (rep["tests"][0]["message"] or ""),
+           rep["tests"][0]["message"])
+    return c
+
+
 if __name__ == "__main__":
     sys.exit(H.run_cases(CASES))

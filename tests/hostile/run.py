@@ -41,11 +41,13 @@ tests/hostile/cases.json lists, in order, for each case:
     stdout_contains / stderr_contains  [substrings]
     body_not_contains  [substrings] of the raw response body (placeholders
                     as in tests)
-    max_duration_ms   upper bound of the response's duration_ms
+    max_duration_ms   upper bound of the response's duration_ms: the
+                    wall-clock limit that goes with timeout_ms (2 x it +
+                    500 ms: code that sleeps or is stopped runs that long)
+                    + 1.5 s for the harness's own work
     max_elapsed_s   upper bound of the whole request's wall clock (the
-                    worker is busy that long): for the cases a limit stops,
-                    timeout_ms + 1.5 s grace + 5 s for the container's
-                    start and kill; otherwise timeout_ms + 1.5 s + 20 s
+                    worker is busy that long): that + 5 s for the
+                    container's start and kill
   submissions     instead of file/tests/options: a batch, a list of
                   {file, tests, options, expect} sent as one
                   {"submissions": [...]}; each result is checked against

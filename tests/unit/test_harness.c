@@ -90,6 +90,11 @@ START_TEST(frame)
 	ck_assert_int_eq(json_object_get_int(v), 1234);
 	ck_assert(json_object_object_get_ex(job, "test_timeout_ms", &v));
 	ck_assert_int_eq(json_object_get_int(v), 1234);
+	/* the wall-clock limits that go with the CPU time limits */
+	ck_assert(json_object_object_get_ex(job, "wall_ms", &v));
+	ck_assert_int_eq(json_object_get_int(v), 2 * 1234 + 500);
+	ck_assert(json_object_object_get_ex(job, "test_wall_ms", &v));
+	ck_assert_int_eq(json_object_get_int(v), 2 * 1234 + 500);
 	ck_assert(json_object_object_get_ex(job, "output_limit", &v));
 	ck_assert_int_eq(json_object_get_int(v), cfg.output_limit_bytes);
 	ck_assert(json_object_object_get_ex(job, "isolation", &v));
