@@ -44,7 +44,8 @@ tests/hostile/cases.json lists, in order, for each case:
     max_duration_ms   upper bound of the response's duration_ms: the
                     wall-clock limit that goes with timeout_ms (2 x it +
                     500 ms: code that sleeps or is stopped runs that long)
-                    + 1.5 s for the harness's own work
+                    + the harness's own time (overhead_ms, 5 s) + the
+                    service's grace (1.5 s)
     max_elapsed_s   upper bound of the whole request's wall clock (the
                     worker is busy that long): that + 5 s for the
                     container's start and kill
