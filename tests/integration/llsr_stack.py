@@ -92,9 +92,13 @@ class Stack:
             doc = {"_raw": data[:300]}
         return r.status, dict(r.getheaders()), doc
 
-    def run_code(self, code, tests="", headers=None, **fields):
-        """fields: further request fields, e.g. timeout_ms=1000."""
-        body = json.dumps(dict({"code": b64(code), "tests": b64(tests)}, **fields))
+    def run_code(self, code, tests=None, headers=None, **fields):
+        """fields: further request fields, e.g. timeout_ms=1000. Without
+        tests the request is a program run (no tests key)."""
+        req = {"code": b64(code)}
+        if tests is not None:
+            req["tests"] = b64(tests)
+        body = json.dumps(dict(req, **fields))
         return self.request("POST", "/run_code", body, headers)
 
     def log(self):
