@@ -29,13 +29,20 @@ slot_equal(const char *a, const char *b)
 int
 auth_check(const struct config *cfg, const char *authorization)
 {
+	if (!auth_enabled(cfg))
+		return 0;
+	return auth_match(cfg, authorization) >= 0 ? 0 : -1;
+}
+
+int
+auth_match(const struct config *cfg, const char *authorization)
+{
 	char presented[CONFIG_TOKEN_MAX + 1];
 	const char *tok;
 	size_t len;
-	int i, match = 0;
+	unsigned match = 0, idx = 0, eq;
+	int i;
 
-	if (!auth_enabled(cfg))
-		return 0;
 	if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0)
 		return -1;
 	tok = authorization + 7;
@@ -52,8 +59,11 @@ auth_check(const struct config *cfg, const char *authorization)
 	memcpy(presented, tok, len);
 	for (i = 0; i < CONFIG_TOKENS_MAX; i++) {
 		/* Unused slots are all zeros and presented is not: comparing
-		 * them too keeps the time independent of auth_ntokens. */
-		match |= slot_equal(presented, cfg->auth_tokens[i]);
+		 * them too keeps the time independent of auth_ntokens. The
+		 * index is picked by a mask, not a branch. */
+		eq = (unsigned)slot_equal(presented, cfg->auth_tokens[i]);
+		idx |= (0u - (eq & ~match)) & (unsigned)i;
+		match |= eq;
 	}
-	return match ? 0 : -1;
+	return match ? (int)idx : -1;
 }

@@ -284,6 +284,11 @@ static const struct key keys[] = {
 	DOUBLE(batch_cpus, 0.01, 256, "2.0"),
 	LONG(batch_memory_mb, 16, 1048576, "1024"),
 	LONG(batch_timeout_ms, 1000, 3600000, "300000"),
+	/* Fair shares: see src/fair.c and the conf file. */
+	LONG(max_batch_cost_ms, 1000, 1000000000000L, "10000000"),
+	LONG(client_concurrency, 0, 65536, "0"),
+	DOUBLE(client_rate, 0, 1000000, "0"),
+	LONG(client_burst, 1, 1000000, "10"),
 	LONG(pool_size, 0, 16, "1"),
 	LONG(pool_max_age_s, 1, 86400, "300"),
 	ENUM(log_target, log_target_names, "stderr"),
@@ -292,6 +297,7 @@ static const struct key keys[] = {
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+static void fair_defaults(struct config *c);
 static void problem(struct ctx *x, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -481,6 +487,7 @@ config_defaults(struct config *c)
 		if (key_set(&keys[i], c, keys[i].def, msg, sizeof(msg)) < 0)
 			abort();
 	}
+	fair_defaults(c);
 }
 
 /* Strips space, tab and CR from both ends, in place. */
@@ -572,6 +579,73 @@ parse_line(struct config *c, struct ctx *x, char *s, unsigned long *seen)
 		problem(x, "%s: %s", k->name, msg);
 }
 
+/* ---- fair shares: per-token limits ---- */
+
+/* Every token takes the client_* keys' limits unless its line says
+ * otherwise. */
+static void
+fair_defaults(struct config *c)
+{
+	int i;
+
+	for (i = 0; i < CONFIG_TOKENS_MAX; i++) {
+		c->auth_concurrency[i] = -1;
+		c->auth_rate[i] = -1;
+		c->auth_burst[i] = -1;
+	}
+}
+
+/* The options after a token in auth_token_file, "concurrency=N rate=R
+ * burst=B" in any order, each at most once, for token number i. NULL when
+ * they are valid (then stored), else what is wrong (never quoting the
+ * line: it holds a secret). */
+static const char *
+token_options(struct config *c, int i, const char *opts)
+{
+	static const char seps[] = " \t";
+	long conc = -1, burst = -1, l;
+	double rate = -1;
+	char word[64], *eq, *end;
+	size_t n;
+
+	for (opts += strspn(opts, seps); *opts;
+	     opts += n, opts += strspn(opts, seps)) {
+		n = strcspn(opts, seps);
+		if (n >= sizeof(word))
+			return "an option is too long";
+		memcpy(word, opts, n);
+		word[n] = '\0';
+		eq = strchr(word, '=');
+		if (!eq)
+			return "options after the token must be "
+			       "concurrency=N, rate=R or burst=B";
+		*eq++ = '\0';
+		if (!strcmp(word, "concurrency") && conc < 0) {
+			if (parse_long(eq, &l) < 0 || l < 0 || l > 65536)
+				return "concurrency= must be 0 to 65536";
+			conc = l;
+		} else if (!strcmp(word, "burst") && burst < 0) {
+			if (parse_long(eq, &l) < 0 || l < 1 || l > 1000000)
+				return "burst= must be 1 to 1000000";
+			burst = l;
+		} else if (!strcmp(word, "rate") && rate < 0) {
+			errno = 0;
+			rate = strtod(eq, &end);
+			if (!*eq || strspn(eq, "0123456789.") != strlen(eq) ||
+			    *end || errno == ERANGE || !(rate <= 1000000))
+				return "rate= must be a number from 0 to "
+				       "1000000";
+		} else {
+			return "unknown or repeated option after the token "
+			       "(concurrency=, rate=, burst=)";
+		}
+	}
+	c->auth_concurrency[i] = conc;
+	c->auth_rate[i] = rate;
+	c->auth_burst[i] = burst;
+	return NULL;
+}
+
 /* Adds the tokens of c->auth_token_file (one a line, '#' comment lines,
  * blank lines ignored) to c. The file must not be open to others: it holds
  * secrets. x reports at the config line that named the file. */
@@ -582,7 +656,7 @@ load_token_file(struct config *c, struct ctx *x)
 	char line[CONFIG_LINE_MAX];
 	const char *why;
 	struct stat st;
-	size_t len;
+	size_t len, tlen;
 	FILE *f;
 	char *s;
 	int nul;
@@ -603,16 +677,19 @@ load_token_file(struct config *c, struct ctx *x)
 		s = trim(line);
 		if (*s == '#' || (!*s && len < sizeof(line)))
 			continue;
+		tlen = strcspn(s, " \t");
 		why = len >= sizeof(line) ? "line too long"
 		      : nul		  ? "NUL byte in line"
-					  : check_token(s, strlen(s));
+					  : check_token(s, tlen);
+		if (!why && c->auth_ntokens < CONFIG_TOKENS_MAX)
+			why = token_options(c, c->auth_ntokens, s + tlen);
 		if (why)
 			problem(&fx, "%s", why);
 		else if (c->auth_ntokens == CONFIG_TOKENS_MAX)
 			problem(&fx, "more than %d tokens in all",
 				CONFIG_TOKENS_MAX);
 		else
-			memcpy(c->auth_tokens[c->auth_ntokens++], s, strlen(s));
+			memcpy(c->auth_tokens[c->auth_ntokens++], s, tlen);
 	}
 	if (ferror(f))
 		problem(&fx, "read error: %s", strerror(errno));
@@ -715,6 +792,14 @@ config_validate(const struct config *c, const char *path, FILE *errout)
 			problem(&x, "auth_tokens: slot %d is not zero-padded",
 				n + 1);
 	}
+	for (n = 0; n < CONFIG_TOKENS_MAX; n++)
+		if (c->auth_concurrency[n] < -1 ||
+		    c->auth_concurrency[n] > 65536 || c->auth_burst[n] < -1 ||
+		    c->auth_burst[n] == 0 || c->auth_burst[n] > 1000000 ||
+		    !(c->auth_rate[n] == -1 ||
+		      (c->auth_rate[n] >= 0 && c->auth_rate[n] <= 1000000)))
+			problem(&x, "auth_token_file: token %d: invalid limits",
+				n + 1);
 	https = !strncmp(c->engine_url, "https://", 8);
 	if (!https && (c->engine_tls_ca[0] || c->engine_tls_cert[0] ||
 		       c->engine_tls_key[0]))

@@ -341,6 +341,35 @@ request_parse(struct request *r, const char *body, size_t len,
 	return rc;
 }
 
+/* Fair shares: a batch's cost is the sum of its submissions' timeout_ms,
+ * the submission-time it can hold a worker for. It must not be over the
+ * server's max_batch_cost_ms, nor over the client's own max_cost_ms (1 to
+ * the server's), so that a small body cannot buy minutes of a worker. */
+static int
+batch_cost(const struct request_set *rs, json_object *obj,
+	   const struct config *cfg, struct llsr_err *e)
+{
+	long cap = cfg->max_batch_cost_ms, cost = 0;
+	size_t i;
+
+	if (int_field(obj, "max_cost_ms", 1, cfg->max_batch_cost_ms, &cap, e) <
+	    0)
+		return -1;
+	for (i = 0; i < rs->n; i++)
+		cost += rs->items[i].timeout_ms; /* <= 10000 * 600000 */
+	if (cost > cap)
+		return err_set(e, 400, "batch_too_costly",
+			       "the batch costs %ld ms (the sum of its %zu "
+			       "submissions' timeout_ms), over the limit of "
+			       "%ld ms (%s); lower timeout_ms or split the "
+			       "batch",
+			       cost, rs->n, cap,
+			       cap < cfg->max_batch_cost_ms
+				       ? "the request's max_cost_ms"
+				       : "the server's max_batch_cost_ms");
+	return 0;
+}
+
 static int
 parse_batch(struct request_set *rs, json_object *obj, const struct config *cfg,
 	    struct llsr_err *e)
@@ -350,7 +379,8 @@ parse_batch(struct request_set *rs, json_object *obj, const struct config *cfg,
 
 	json_object_object_foreach (obj, key, val) {
 		(void)val;
-		if (strcmp(key, "submissions") != 0)
+		if (strcmp(key, "submissions") != 0 &&
+		    strcmp(key, "max_cost_ms") != 0)
 			return err_set(e, 400, "invalid_field",
 				       "unknown field '%.64s' next to "
 				       "'submissions'",
@@ -387,7 +417,7 @@ parse_batch(struct request_set *rs, json_object *obj, const struct config *cfg,
 		e->index = (long)i;
 		return -1;
 	}
-	return 0;
+	return batch_cost(rs, obj, cfg, e);
 }
 
 int

@@ -25,6 +25,7 @@
 #include "llsr/auth.h"
 #include "llsr/board.h"
 #include "llsr/clock.h"
+#include "llsr/fair.h"
 #include "llsr/log.h"
 #include "llsr/server.h"
 
@@ -50,6 +51,7 @@ struct server {
 	struct service *svc;
 	const struct config *cfg;
 	struct board *board;
+	struct fair *fair; /* per-client limits, shared by the pool */
 	int lfd;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -79,6 +81,7 @@ reason(int status)
 	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
 	default: return "Unknown";
@@ -173,35 +176,127 @@ run_code(struct service *svc, const struct config *cfg, FCGX_Request *req,
 	free(body);
 }
 
+/* ---- fair shares ---- */
+
+/* The limits of token number tok (-1: a client known by its address). */
 static void
-route(struct service *svc, const struct config *cfg, FCGX_Request *req,
-      struct reply *rp)
+client_limits(const struct config *cfg, int tok, struct fair_limits *lim)
 {
+	lim->concurrency = cfg->client_concurrency;
+	lim->rate = cfg->client_rate;
+	lim->burst = cfg->client_burst;
+	if (tok < 0)
+		return;
+	if (cfg->auth_concurrency[tok] >= 0)
+		lim->concurrency = cfg->auth_concurrency[tok];
+	if (cfg->auth_rate[tok] >= 0)
+		lim->rate = cfg->auth_rate[tok];
+	if (cfg->auth_burst[tok] >= 0)
+		lim->burst = cfg->auth_burst[tok];
+}
+
+/* Admits the request under its client's share, or answers it with 429.
+ * The client is its token (tok >= 0) or, without tokens, its address as
+ * the web server saw it (behind a proxy: the proxy's). 0 when admitted;
+ * the caller then calls fair_leave before the answer goes out, so that a
+ * client's next request never finds this one still counted. */
+static int
+fair_admit(struct server *sv, FCGX_Request *req, int tok, struct reply *rp)
+{
+	struct fair_limits lim;
+	char key[96], msg[200];
+	int64_t retry = 1000;
+	int v;
+
+	client_limits(sv->cfg, tok, &lim);
+	if (tok >= 0)
+		snprintf(key, sizeof(key), "token:%d", tok);
+	else
+		snprintf(key, sizeof(key), "addr:%.80s",
+			 param(req, "REMOTE_ADDR"));
+	v = fair_enter(sv->fair, key, &lim, clock_now_ms(), &retry);
+	if (v == FAIR_ADMITTED)
+		return 0;
+	if (v == FAIR_CONCURRENCY)
+		snprintf(msg, sizeof(msg),
+			 "this client has %ld requests in service, its "
+			 "limit; retry when one is answered",
+			 lim.concurrency);
+	else
+		snprintf(msg, sizeof(msg),
+			 "this client is over its rate of %g requests per "
+			 "second (burst %ld); retry later",
+			 lim.rate, lim.burst < 1 ? 1 : lim.burst);
+	reply_error(rp, 429, "rate_limited", msg);
+	rp->retry_after_s = (long)((retry + 999) / 1000);
+	if (rp->retry_after_s < 1)
+		rp->retry_after_s = 1;
+	log_info("429 %s: %s", tok >= 0 ? "a token" : key + 5,
+		 v == FAIR_CONCURRENCY ? "concurrency" : "rate");
+	return -1;
+}
+
+/* /health's view of the shares: the highest concurrency any one client
+ * reached, and the refusals. */
+static void
+fair_health(struct server *sv, struct reply *rp)
+{
+	json_object *o;
+
+	if (rp->status != 200 || !rp->body)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(
+		o, "keyed_by",
+		json_object_new_string(auth_enabled(sv->cfg) ? "token"
+							     : "address"));
+	json_object_object_add(o, "concurrency_peak",
+			       json_object_new_int64(fair_peak(sv->fair)));
+	json_object_object_add(
+		o, "refused",
+		json_object_new_int64((int64_t)fair_refused(sv->fair)));
+	json_object_object_add(rp->body, "fair", o);
+}
+
+static void
+route(struct server *sv, FCGX_Request *req, struct reply *rp)
+{
+	const struct config *cfg = sv->cfg;
 	const char *uri = param(req, "REQUEST_URI");
 	size_t plen = strcspn(uri, "?");
+	int health, tok = -1;
 
 	if (!*uri)
 		uri = param(req, "SCRIPT_NAME"), plen = strlen(uri);
+	health = plen == 7 && strncmp(uri, "/health", 7) == 0;
 	/* Every route but /health needs a token when tokens are configured. */
-	if (!(plen == 7 && strncmp(uri, "/health", 7) == 0) &&
-	    auth_check(cfg, param(req, "HTTP_AUTHORIZATION")) < 0) {
-		reply_error(rp, 401, "unauthorized",
-			    "'Authorization: Bearer <token>' is required");
-		return;
+	if (!health && auth_enabled(cfg)) {
+		tok = auth_match(cfg, param(req, "HTTP_AUTHORIZATION"));
+		if (tok < 0) {
+			reply_error(rp, 401, "unauthorized",
+				    "'Authorization: Bearer <token>' is "
+				    "required");
+			return;
+		}
 	}
+	/* So is a share: /health stays free for monitors. */
+	if (!health && fair_admit(sv, req, tok, rp) < 0)
+		return;
 	if (plen == 9 && strncmp(uri, "/run_code", 9) == 0) {
-		run_code(svc, cfg, req, rp);
-	} else if (plen == 7 && strncmp(uri, "/health", 7) == 0) {
+		run_code(sv->svc, cfg, req, rp);
+	} else if (health) {
 		if (strcmp(param(req, "REQUEST_METHOD"), "GET") != 0 &&
 		    strcmp(param(req, "REQUEST_METHOD"), "HEAD") != 0)
 			reply_error(rp, 405, "method_not_allowed",
 				    "use GET for /health");
 		else
-			service_health(svc, rp);
+			service_health(sv->svc, rp);
+		fair_health(sv, rp);
 	} else {
 		reply_error(rp, 404, "not_found",
 			    "no such path; use POST /run_code");
 	}
+	fair_leave(sv->fair);
 }
 
 static void
@@ -209,7 +304,7 @@ respond(FCGX_Request *req, struct reply *rp, const char *reqid)
 {
 	const char *allow = NULL;
 	const char *body;
-	char head[512];
+	char head[512], retry[48] = "";
 	size_t len;
 	int n;
 
@@ -217,6 +312,11 @@ respond(FCGX_Request *req, struct reply *rp, const char *reqid)
 		allow = strncmp(param(req, "REQUEST_URI"), "/health", 7) == 0
 				? "GET, HEAD"
 				: "POST";
+	if (rp->status == 503)
+		snprintf(retry, sizeof(retry), "Retry-After: 1\r\n");
+	else if (rp->status == 429)
+		snprintf(retry, sizeof(retry), "Retry-After: %ld\r\n",
+			 rp->retry_after_s > 0 ? rp->retry_after_s : 1);
 	body = json_object_to_json_string_length(rp->body,
 						 JSON_C_TO_STRING_PLAIN, &len);
 	/* libfcgi's own printf knows no %zu: format here. */
@@ -227,7 +327,7 @@ respond(FCGX_Request *req, struct reply *rp, const char *reqid)
 		     rp->status, reason(rp->status), len + 1, reqid,
 		     allow ? "Allow: " : "", allow ? allow : "",
 		     allow ? "\r\n" : "",
-		     rp->status == 503 ? "Retry-After: 1\r\n" : "",
+		     retry,
 		     rp->status == 401 ? "WWW-Authenticate: Bearer "
 					 "realm=\"ll-solution-runner\"\r\n"
 				       : "");
@@ -254,7 +354,7 @@ fcgi_take(FCGX_Request *req, int fd)
 static void
 reject(struct server *sv, int fd, const char *why)
 {
-	struct reply rp = {0, NULL, "-", "-"};
+	struct reply rp = {0, NULL, "-", "-", 0};
 	FCGX_Request req;
 
 	if (FCGX_InitRequest(&req, sv->lfd, 0) != 0) {
@@ -439,14 +539,14 @@ set_busy(struct server *sv, int busy)
 static void
 serve(struct server *sv, FCGX_Request *req, unsigned long seq)
 {
-	struct reply rp = {0, NULL, "-", "-"};
+	struct reply rp = {0, NULL, "-", "-", 0};
 	char reqid[32], addr[64];
 	double t0 = clock_now_msf();
 
 	snprintf(reqid, sizeof(reqid), "%lx-%lu", (unsigned long)getpid(), seq);
 	snprintf(addr, sizeof(addr), "%s", param(req, "REMOTE_ADDR"));
 	log_set_request(reqid);
-	route(sv->svc, sv->cfg, req, &rp);
+	route(sv, req, &rp);
 	respond(req, &rp, reqid);
 	if (FCGX_GetError(req->out))
 		log_warn("client went away before the response was sent");
@@ -461,6 +561,19 @@ serve(struct server *sv, FCGX_Request *req, unsigned long seq)
 	log_set_request(NULL);
 }
 
+/* The longest a request can be in service: a run, the engine calls around
+ * it, and a margin. A client's share held longer is stale (its worker's pid
+ * was reused by another process). */
+static int64_t
+fair_hold_max_ms(const struct config *cfg)
+{
+	long run = cfg->batch_timeout_ms > cfg->timeout_ms
+			   ? cfg->batch_timeout_ms
+			   : cfg->timeout_ms;
+
+	return (int64_t)run + 8 * (int64_t)cfg->engine_timeout_ms + 60000;
+}
+
 int
 server_run(struct service *svc, const struct config *cfg)
 {
@@ -470,7 +583,7 @@ server_run(struct service *svc, const struct config *cfg)
 	sigset_t held;
 	unsigned long seq = 0;
 	int64_t next_tick;
-	int fl, i;
+	int fl, i, shared = 0;
 
 	memset(&sv, 0, sizeof(sv));
 	sv.svc = svc;
@@ -501,8 +614,19 @@ server_run(struct service *svc, const struct config *cfg)
 		log_warn("no shared board (%s): overload detection is per "
 			 "worker",
 			 strerror(errno));
+	sv.fair = fair_open(sv.lfd, fair_hold_max_ms(cfg), &shared);
+	if (!sv.fair) {
+		log_error("out of memory");
+		board_close(sv.board);
+		return -1;
+	}
+	if (!shared)
+		log_warn("no shared table of client shares (%s): client "
+			 "limits hold per worker",
+			 strerror(errno));
 	if (pthread_create(&overflow, NULL, overflow_main, &sv) != 0) {
 		log_error("cannot start the overflow thread");
+		fair_close(sv.fair);
 		board_close(sv.board);
 		return -1;
 	}
@@ -546,6 +670,7 @@ server_run(struct service *svc, const struct config *cfg)
 	/* Connections held for us are answered, not dropped. */
 	for (i = 0; i < sv.nheld; i++)
 		reject(&sv, sv.held[i], "the worker is shutting down; retry");
+	fair_close(sv.fair);
 	board_close(sv.board);
 	close(sv.efd);
 	FCGX_Free(&req, 1);

@@ -22,4 +22,9 @@ int auth_enabled(const struct config *cfg);
  * the lengths of the configured tokens. */
 int auth_check(const struct config *cfg, const char *authorization);
 
+/* The same check, naming the token: its number in cfg->auth_tokens (the
+ * first one when a token is listed twice), or -1 when none matches or
+ * authentication is off. Same timing as auth_check. */
+int auth_match(const struct config *cfg, const char *authorization);
+
 #endif

@@ -68,6 +68,17 @@ struct config {
 	long pool_size;	     /* 0 turns the pool off */
 	long pool_max_age_s; /* older warm containers are replaced */
 
+	/* Fair shares (src/fair.c): per client, a bearer token when tokens
+	 * are configured, else the client's address. 0 = unlimited. */
+	long max_batch_cost_ms;	 /* sum of a batch's timeout_ms */
+	long client_concurrency; /* requests in service at once */
+	double client_rate;	 /* requests per second (token bucket) */
+	long client_burst;	 /* the bucket's size */
+	/* Per token, from auth_token_file options; -1 = the client_* key's. */
+	long auth_concurrency[CONFIG_TOKENS_MAX];
+	double auth_rate[CONFIG_TOKENS_MAX];
+	long auth_burst[CONFIG_TOKENS_MAX];
+
 	/* Logging */
 	enum config_log_target log_target;
 	int log_level; /* enum log_level */

@@ -19,6 +19,7 @@ struct reply {
 	json_object *body;   /* owned by the reply; reply_release */
 	const char *verdict; /* static, for the access log; "-" */
 	char container[16];  /* short container id or "-" */
+	long retry_after_s;  /* Retry-After of a 429, seconds; 0 = none */
 };
 
 /* cfg is borrowed and must outlive the service. NULL on ENOMEM. */

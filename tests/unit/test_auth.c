@@ -245,6 +245,60 @@ START_TEST(test_dump_hides_tokens)
 }
 END_TEST
 
+/* auth_match names the token; a token-file line may carry its limits. */
+START_TEST(test_match_and_limits)
+{
+	char tokpath[64], text[128];
+	struct config c;
+
+	config_defaults(&c);
+	ck_assert_int_eq(auth_match(&c, "Bearer " TOK_A), -1);
+	write_file(tokpath,
+		   TOK_A "\n" TOK_B " concurrency=2\trate=0.5 burst=3\n" TOK_C
+			 "  rate=0\n",
+		   0600);
+	snprintf(text, sizeof(text), "auth_token_file = %s\n", tokpath);
+	ck_assert_msg(load(&c, text) == 0, "%s", errs_buf);
+	ck_assert_int_eq(auth_match(&c, "Bearer " TOK_A), 0);
+	ck_assert_int_eq(auth_match(&c, "Bearer " TOK_B), 1);
+	ck_assert_int_eq(auth_match(&c, "Bearer   " TOK_C " "), 2);
+	ck_assert_int_eq(auth_match(&c, "Bearer " TOK_A "x"), -1);
+	ck_assert_int_eq(auth_match(&c, NULL), -1);
+	ck_assert_int_eq(c.auth_concurrency[0], -1);
+	ck_assert(c.auth_rate[0] == -1);
+	ck_assert_int_eq(c.auth_concurrency[1], 2);
+	ck_assert(c.auth_rate[1] == 0.5);
+	ck_assert_int_eq(c.auth_burst[1], 3);
+	ck_assert(c.auth_rate[2] == 0);
+	ck_assert_int_eq(c.auth_burst[2], -1);
+	ck_assert_int_eq(config_validate(&c, NULL, NULL), 0);
+	c.auth_burst[2] = 0;
+	ck_assert_int_eq(config_validate(&c, NULL, NULL), 1);
+	unlink(tokpath);
+
+	/* A token listed twice matches as its first place. */
+	ck_assert_msg(load(&c, "auth_tokens = " TOK_C " " TOK_A " " TOK_A
+			       "\n") == 0,
+		      "%s", errs_buf);
+	ck_assert_int_eq(auth_match(&c, "Bearer " TOK_A), 1);
+
+	/* Bad options: reported at their line, never quoting the token. */
+	write_file(tokpath,
+		   TOK_A " concurrency=-1\n" TOK_A " rate=x\n" TOK_A
+			 " burst=0\n" TOK_A " speed=3\n" TOK_A
+			 " rate=1 rate=2\n" TOK_A " rate\n",
+		   0600);
+	snprintf(text, sizeof(text), "auth_token_file = %s\n", tokpath);
+	ck_assert_int_eq(load(&c, text), 6);
+	snprintf(text, sizeof(text), "%s:1: concurrency= must be", tokpath);
+	ck_assert_msg(strstr(errs_buf, text), "%s", errs_buf);
+	snprintf(text, sizeof(text), "%s:5: unknown or repeated", tokpath);
+	ck_assert_msg(strstr(errs_buf, text), "%s", errs_buf);
+	ck_assert_ptr_null(strstr(errs_buf, "abcdefghijklmnop"));
+	unlink(tokpath);
+}
+END_TEST
+
 /* A struct filled by hand is checked too: slots must be zero-padded. */
 START_TEST(test_validate)
 {
@@ -282,6 +336,7 @@ auth_suite(void)
 	tcase_add_test(tc, test_token_file);
 	tcase_add_test(tc, test_dump_hides_tokens);
 	tcase_add_test(tc, test_validate);
+	tcase_add_test(tc, test_match_and_limits);
 	suite_add_tcase(s, tc);
 	return s;
 }

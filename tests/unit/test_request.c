@@ -310,6 +310,69 @@ START_TEST(batch_errors)
 }
 END_TEST
 
+/* Fair shares: a batch costs the sum of its elements' timeout_ms. */
+START_TEST(batch_cost)
+{
+	static const char eight[] =
+		"{\"submissions\":[{\"code\":\"eA==\",\"timeout_ms\":4000},"
+		"{\"code\":\"eA==\",\"timeout_ms\":4000},"
+		"{\"code\":\"eA==\",\"timeout_ms\":4000},"
+		"{\"code\":\"eA==\",\"timeout_ms\":4000},"
+		"{\"code\":\"eA==\",\"timeout_ms\":4000},"
+		"{\"code\":\"eA==\",\"timeout_ms\":4000},"
+		"{\"code\":\"eA==\",\"timeout_ms\":4000},"
+		"{\"code\":\"eA==\",\"timeout_ms\":4000}]}";
+	struct request_set rs;
+
+	/* The default lets 1000 default elements through. */
+	ck_assert_int_eq(cfg.max_batch_cost_ms, 1000L * cfg.timeout_ms);
+	ck_assert_int_eq(request_parse_set(&rs, eight, strlen(eight), &cfg,
+					   &err),
+			 0);
+	request_set_release(&rs);
+	/* 8 * 4000 = 32000 over 30000: refused, naming cost and limit. */
+	cfg.max_batch_cost_ms = 30000;
+	expect_batch_error(eight, "costs 32000 ms", -1);
+	ck_assert_str_eq(err.code, "batch_too_costly");
+	ck_assert_ptr_nonnull(strstr(err.message, "30000 ms"));
+	ck_assert_ptr_nonnull(strstr(err.message, "max_batch_cost_ms"));
+	/* Exactly at the limit: accepted. An element without timeout_ms
+	 * costs the server's timeout_ms. */
+	cfg.max_batch_cost_ms = 32000;
+	ck_assert_int_eq(request_parse_set(&rs, eight, strlen(eight), &cfg,
+					   &err),
+			 0);
+	request_set_release(&rs);
+	cfg.max_batch_cost_ms = 2 * cfg.timeout_ms - 1;
+	expect_batch_error("{\"submissions\":[{\"code\":\"\"},"
+			   "{\"code\":\"\"}]}",
+			   "costs 20000 ms", -1);
+	/* The client may lower the cap, not raise it. */
+	cfg.max_batch_cost_ms = 40000;
+	expect_batch_error("{\"max_cost_ms\":40001,\"submissions\":"
+			   "[{\"code\":\"\"}]}",
+			   "'max_cost_ms' must be between 1 and 40000", -1);
+	ck_assert_str_eq(err.code, "invalid_field");
+	expect_batch_error("{\"max_cost_ms\":\"1\",\"submissions\":"
+			   "[{\"code\":\"\"}]}",
+			   "must be an integer", -1);
+	expect_batch_error("{\"max_cost_ms\":5000,\"submissions\":"
+			   "[{\"code\":\"\",\"timeout_ms\":5001}]}",
+			   "request's max_cost_ms", -1);
+	ck_assert_str_eq(err.code, "batch_too_costly");
+	err_clear(&err);
+	ck_assert_int_eq(
+		request_parse_set(&rs,
+				  "{\"max_cost_ms\":5000,\"submissions\":"
+				  "[{\"code\":\"\",\"timeout_ms\":5000}]}",
+				  strlen("{\"max_cost_ms\":5000,\"submissions\":"
+					 "[{\"code\":\"\",\"timeout_ms\":5000}]}"),
+				  &cfg, &err),
+		0);
+	request_set_release(&rs);
+}
+END_TEST
+
 START_TEST(isolation)
 {
 	ck_assert_int_eq(parse("{\"code\":\"\"}"), 0);
@@ -399,6 +462,7 @@ request_suite(void)
 	tcase_add_test(tc, embedded_nul_body);
 	tcase_add_test(tc, batch);
 	tcase_add_test(tc, batch_errors);
+	tcase_add_test(tc, batch_cost);
 	tcase_add_test(tc, isolation);
 	tcase_add_test(tc, program_or_tests);
 	suite_add_tcase(s, tc);
