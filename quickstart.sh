@@ -235,13 +235,15 @@ run_tests() {
 	cat "$run/compare.tap"
 	count_tap "$run/compare.tap"
 
-	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, pool, TLS engine, memory)"
+	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, pool, TLS engine, memory)"
 	python3 tests/integration/test_lifecycle.py --bin "$sanbuild/ll-solution-runner" \
 		>"$run/lifecycle.tap" 2>&1 || true
 	python3 tests/integration/test_cli.py --bin "$sanbuild/ll-solution-runner" \
 		>"$run/cli.tap" 2>&1 || true
 	python3 tests/integration/test_auth.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18410 >"$run/auth.tap" 2>&1 || true
+	python3 tests/integration/test_fair.py --bin "$sanbuild/ll-solution-runner" \
+		--port 18470 >"$run/fair.tap" 2>&1 || true
 	python3 tests/integration/test_pool.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18420 >"$run/pool.tap" 2>&1 || true
 	python3 tests/integration/test_pool.py --bin "$sanbuild/ll-solution-runner" \
@@ -257,7 +259,7 @@ run_tests() {
 	say "adversarial submissions (tests/adversarial)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18300 \
 		--cases tests/adversarial/cases.json >"$run/adversarial.tap" 2>&1 || true
-	for f in lifecycle cli auth pool pool-apache tls memory hostile adversarial; do
+	for f in lifecycle cli auth fair pool pool-apache tls memory hostile adversarial; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"
 	done

@@ -53,6 +53,7 @@ struct table {
 
 struct fair {
 	struct table *t;
+	char name[64]; /* of the shm, "" when private */
 	int64_t hold_max_ms;
 	int broken; /* the lock is not recoverable: admit everything */
 	int warned; /* slots full, logged */
@@ -223,6 +224,8 @@ ready(struct table *t)
 	return atomic_load(&t->state) == TABLE_READY ? 0 : -1;
 }
 
+static struct holder *my_slot(struct fair *f);
+
 static struct table *
 map_shared(const char *name)
 {
@@ -259,6 +262,14 @@ fair_open_name(const char *name, int64_t hold_max_ms, int *shared)
 	f->t = name ? map_shared(name) : NULL;
 	if (shared)
 		*shared = f->t != NULL;
+	if (f->t) {
+		snprintf(f->name, sizeof(f->name), "%s", name);
+		/* A slot now, so that a closing worker sees this one. */
+		if (lock(f) == 0) {
+			my_slot(f);
+			unlock(f);
+		}
+	}
 	if (!f->t) {
 		f->t = mmap(NULL, sizeof(struct table), PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -484,17 +495,28 @@ fair_test_hold_lock(struct fair *f)
 	lock(f);
 }
 
+/* The last worker of the pool to close removes the name, so that stopped
+ * pools leave nothing in /dev/shm. (A worker that opens it meanwhile keeps
+ * a table of its own until the pool restarts: limits are then per part of
+ * the pool for a while, never off.) */
 void
 fair_close(struct fair *f)
 {
-	int i, me = (int)getpid();
+	int i, me = (int)getpid(), others = 0;
 
 	if (!f)
 		return;
 	if (lock(f) == 0) {
-		for (i = 0; i < FAIR_WORKERS; i++)
-			if (f->t->w[i].pid == me)
-				memset(&f->t->w[i], 0, sizeof(f->t->w[i]));
+		for (i = 0; i < FAIR_WORKERS; i++) {
+			struct holder *w = &f->t->w[i];
+
+			if (w->pid == me)
+				memset(w, 0, sizeof(*w));
+			else if (w->pid && alive(w->pid))
+				others++;
+		}
+		if (!others && f->name[0])
+			shm_unlink(f->name);
 		unlock(f);
 	}
 	munmap(f->t, sizeof(struct table));

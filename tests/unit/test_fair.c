@@ -1,10 +1,12 @@
 #include "config.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -365,6 +367,35 @@ START_TEST(many_keys_do_not_break_the_table)
 }
 END_TEST
 
+static int
+name_exists(void)
+{
+	int fd = shm_open(name, O_RDWR, 0);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+/* The last worker to close removes the name; one still running keeps it. */
+START_TEST(last_close_removes_the_name)
+{
+	struct fair_limits lim = {1, 0, 1};
+	struct fair *f = open_fresh(3600000);
+	struct child a;
+
+	child_start(&a, "k", &lim, 0, 0);
+	fair_close(f);
+	ck_assert(name_exists());
+	child_leave(&a); /* it exits without closing: it no longer counts */
+	f = fair_open_name(name, 3600000, NULL);
+	ck_assert_ptr_nonnull(f);
+	fair_close(f);
+	ck_assert(!name_exists());
+}
+END_TEST
+
 START_TEST(null_table_admits)
 {
 	struct fair_limits lim = {1, 1.0, 1};
@@ -395,6 +426,7 @@ main(void)
 	tcase_add_test(t, stale_share_expires);
 	tcase_add_test(t, rate_shared_across_processes);
 	tcase_add_test(t, many_keys_do_not_break_the_table);
+	tcase_add_test(t, last_close_removes_the_name);
 	tcase_add_test(t, null_table_admits);
 	tcase_set_timeout(t, 60);
 	suite_add_tcase(s, b);

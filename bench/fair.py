@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Fair-shares benchmark: a victim client's latency alone and next to a
+greedy client, with the service's per-client limits on and off, all in the
+same run. Not a test: no pass/fail exit code (tests/integration/test_fair.py
+checks the mechanism).
+
+Two stacks (spawn-fcgi, multiwatch, lighttpd, dockerd), --workers each:
+  "limits on":  client_concurrency = 1, client_rate = 20, client_burst = 5
+  "limits off": the defaults (no per-client limit)
+On each: the victim (127.0.0.1) sends --n requests one at a time, a
+request started every --interval seconds (or when the last one ended, if
+later), first alone, then while a greedy client (127.0.0.2) keeps --greedy
+connections busy sending the same request as fast as it can. Every request
+is the same trivial passing run (def add; assert add(1, 2) == 3); every
+victim response must be 200 passed (the run stops with an error otherwise).
+Percentiles are nearest-rank. Prints a markdown table and writes every
+sample to --json.
+
+usage: sudo bench/fair.py [--bin _build/ll-solution-runner] [--port 19390]
+                          [--workers 3] [--n 60] [--greedy 4] [--interval 0.5]
+                          [--json bench/fair-results.json]
+"""
+import argparse
+import base64
+import http.client
+import json
+import math
+import os
+import platform
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+from llsr_stack import Stack  # noqa: E402
+
+LIMITS = ["client_concurrency = 1", "client_rate = 20", "client_burst = 5"]
+BODY = json.dumps({"code": base64.b64encode(b"def add(a, b):\n    return a + b\n").decode(),
+                   "tests": base64.b64encode(b"assert add(1, 2) == 3\n").decode()})
+
+
+def post(port, source, timeout=120):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout,
+                                   source_address=(source, 0))
+    try:
+        c.request("POST", "/run_code", body=BODY,
+                  headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        data = r.read()
+        return r.status, data
+    except OSError as e:
+        return 0, repr(e).encode()
+    finally:
+        c.close()
+
+
+def pct(xs, p):
+    s = sorted(xs)
+    return s[max(0, math.ceil(p / 100.0 * len(s)) - 1)]
+
+
+class Greedy:
+    def __init__(self, port, conns):
+        self.port = port
+        self.counts = {}
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self.loop, daemon=True) for _ in range(conns)]
+        for t in self.threads:
+            t.start()
+
+    def loop(self):
+        while not self.stop.is_set():
+            status, _ = post(self.port, "127.0.0.2")
+            with self.lock:
+                self.counts[status] = self.counts.get(status, 0) + 1
+
+    def finish(self):
+        self.stop.set()
+        for t in self.threads:
+            t.join(180)
+        return {str(k): v for k, v in sorted(self.counts.items())}
+
+
+def victim(port, n, interval):
+    lat = []
+    for _ in range(n):
+        t0 = time.monotonic()
+        status, data = post(port, "127.0.0.1")
+        dt = time.monotonic() - t0
+        ok = status == 200 and json.loads(data).get("status") == "passed"
+        if not ok:
+            raise SystemExit("victim got %s %s" % (status, data[:300]))
+        lat.append(dt * 1000.0)
+        rest = interval - (time.monotonic() - t0)
+        if rest > 0:
+            time.sleep(rest)
+    return lat
+
+
+def phase(st, a, greedy):
+    victim(st.port, 5, a.interval)  # warm-up
+    g = Greedy(st.port, a.greedy) if greedy else None
+    if g:
+        time.sleep(2)  # the greedy client is at full speed
+    lat = victim(st.port, a.n, a.interval)
+    counts = g.finish() if g else {}
+    # Let the pools refill before the next phase.
+    time.sleep(3)
+    return {"latency_ms": lat, "p50": pct(lat, 50), "p90": pct(lat, 90), "p99": pct(lat, 99),
+            "greedy_statuses": counts}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default=os.environ.get("LLSR_BIN", "_build/ll-solution-runner"))
+    ap.add_argument("--port", type=int, default=19390)
+    ap.add_argument("--workers", type=int, default=3)
+    ap.add_argument("--n", type=int, default=60)
+    ap.add_argument("--greedy", type=int, default=4)
+    ap.add_argument("--interval", type=float, default=0.5)
+    ap.add_argument("--json", default=os.path.join(HERE, "fair-results.json"))
+    a = ap.parse_args()
+    binary = os.path.abspath(a.bin)
+    out = {"config": vars(a), "machine": {"cpus": os.cpu_count(), "node": platform.node(),
+                                          "loadavg_start": os.getloadavg()},
+           "stacks": {}}
+    for i, (name, conf) in enumerate((("limits on", LIMITS), ("limits off", []))):
+        st = Stack(binary, a.port + i, conf, workers=a.workers)
+        try:
+            r = {"config": conf}
+            r["alone"] = phase(st, a, False)
+            r["greedy"] = phase(st, a, True)
+            r["alone_again"] = phase(st, a, False)
+            out["stacks"][name] = r
+        finally:
+            st.stop()
+    out["machine"]["loadavg_end"] = os.getloadavg()
+    with open(a.json, "w") as f:
+        json.dump(out, f, indent=1)
+
+    print("| stack | victim | p50 ms | p90 ms | p99 ms | p99 / alone p99 | greedy client's answers |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name, r in out["stacks"].items():
+        base = r["alone"]["p99"]
+        for ph, label in (("alone", "alone"), ("greedy", "next to the greedy client"),
+                          ("alone_again", "alone again")):
+            x = r[ph]
+            g = ", ".join("%s: %d" % kv for kv in x["greedy_statuses"].items()) or "-"
+            print("| %s | %s | %.0f | %.0f | %.0f | %.2f | %s |"
+                  % (name, label, x["p50"], x["p90"], x["p99"], x["p99"] / base, g))
+    print("\nload average %s -> %s; %d CPUs; samples in %s"
+          % (out["machine"]["loadavg_start"], out["machine"]["loadavg_end"],
+             os.cpu_count(), a.json))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
