@@ -19,9 +19,9 @@
 #include "llsr/fair.h"
 #include "llsr/log.h"
 
-#define FAIR_WORKERS 256 /* slots: workers of one pool */
+#define FAIR_WORKERS 256  /* slots: workers of one pool */
 #define FAIR_KEYS    4096 /* token buckets: clients seen recently */
-#define FAIR_PROBE   32	 /* entries looked at for one key */
+#define FAIR_PROBE   32	  /* entries looked at for one key */
 #define MICRO	     1000000LL
 
 /* A layout change gets a new version, hence a new shm name: a table of an
@@ -108,8 +108,8 @@ refill(struct fair_bucket *b, double rate, long burst, int64_t now_ms)
 }
 
 int
-fair_bucket_take(struct fair_bucket *b, double rate, long burst,
-		 int64_t now_ms, int64_t *wait_ms)
+fair_bucket_take(struct fair_bucket *b, double rate, long burst, int64_t now_ms,
+		 int64_t *wait_ms)
 {
 	int64_t rpm;
 
@@ -378,10 +378,9 @@ bucket_of(struct fair *f, uint64_t key, const struct fair_limits *lim,
 			pick = e;
 			break;
 		}
-		if (!pick && (e->key == 0 || fair_bucket_full(&e->bucket,
-							       e->rate,
-							       e->burst,
-							       now_ms)))
+		if (!pick &&
+		    (e->key == 0 ||
+		     fair_bucket_full(&e->bucket, e->rate, e->burst, now_ms)))
 			pick = e;
 		if (!oldest || e->bucket.last_ms < oldest->bucket.last_ms)
 			oldest = e;
@@ -412,9 +411,9 @@ fair_enter(struct fair *f, const char *key, const struct fair_limits *lim,
 	me = my_slot(f);
 	if (me)
 		me->key = 0; /* a request left without fair_leave */
-	if (lim->rate > 0 && fair_bucket_take(bucket_of(f, k, lim, now_ms),
-					      lim->rate, lim->burst, now_ms,
-					      &wait) < 0) {
+	if (lim->rate > 0 &&
+	    fair_bucket_take(bucket_of(f, k, lim, now_ms), lim->rate,
+			     lim->burst, now_ms, &wait) < 0) {
 		verdict = FAIR_RATE;
 	} else {
 		n = count_key(f, k, now_ms);

@@ -246,10 +246,10 @@ fair_health(struct server *sv, struct reply *rp)
 	if (rp->status != 200 || !rp->body)
 		return;
 	o = json_object_new_object();
-	json_object_object_add(
-		o, "keyed_by",
-		json_object_new_string(auth_enabled(sv->cfg) ? "token"
-							     : "address"));
+	json_object_object_add(o, "keyed_by",
+			       json_object_new_string(auth_enabled(sv->cfg)
+							      ? "token"
+							      : "address"));
 	json_object_object_add(o, "concurrency_peak",
 			       json_object_new_int64(fair_peak(sv->fair)));
 	json_object_object_add(
@@ -326,8 +326,7 @@ respond(FCGX_Request *req, struct reply *rp, const char *reqid)
 		     "Cache-Control: no-store\r\n%s%s%s%s%s\r\n",
 		     rp->status, reason(rp->status), len + 1, reqid,
 		     allow ? "Allow: " : "", allow ? allow : "",
-		     allow ? "\r\n" : "",
-		     retry,
+		     allow ? "\r\n" : "", retry,
 		     rp->status == 401 ? "WWW-Authenticate: Bearer "
 					 "realm=\"ll-solution-runner\"\r\n"
 				       : "");

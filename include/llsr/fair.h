@@ -65,8 +65,7 @@ struct fair;
 struct fair *fair_open(int listen_fd, int64_t hold_max_ms, int *shared);
 
 /* The same on a table of a given shm name ("/llsr-fair-..."), for tests. */
-struct fair *fair_open_name(const char *name, int64_t hold_max_ms,
-			    int *shared);
+struct fair *fair_open_name(const char *name, int64_t hold_max_ms, int *shared);
 
 /* Removes the shm name (the mapping of open tables stays valid). */
 void fair_unlink_name(const char *name);

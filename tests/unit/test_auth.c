@@ -277,9 +277,9 @@ START_TEST(test_match_and_limits)
 	unlink(tokpath);
 
 	/* A token listed twice matches as its first place. */
-	ck_assert_msg(load(&c, "auth_tokens = " TOK_C " " TOK_A " " TOK_A
-			       "\n") == 0,
-		      "%s", errs_buf);
+	ck_assert_msg(
+		load(&c, "auth_tokens = " TOK_C " " TOK_A " " TOK_A "\n") == 0,
+		"%s", errs_buf);
 	ck_assert_int_eq(auth_match(&c, "Bearer " TOK_A), 1);
 
 	/* Bad options: reported at their line, never quoting the token. */

@@ -96,23 +96,19 @@ START_TEST(bucket_huge_jumps)
 	int i;
 
 	/* From the most negative time to the largest: full, no overflow. */
-	ck_assert_int_eq(fair_bucket_take(&b, 1000000.0, 1000000, INT64_MIN,
-					  NULL),
-			 0);
-	ck_assert_int_eq(fair_bucket_take(&b, 1000000.0, 1000000, INT64_MAX,
-					  NULL),
-			 0);
+	ck_assert_int_eq(
+		fair_bucket_take(&b, 1000000.0, 1000000, INT64_MIN, NULL), 0);
+	ck_assert_int_eq(
+		fair_bucket_take(&b, 1000000.0, 1000000, INT64_MAX, NULL), 0);
 	ck_assert(b.tokens_u >= 0);
 	ck_assert(b.tokens_u <= 1000000LL * 1000000LL);
 	/* Never more than burst, however long the wait. */
 	memset(&b, 0, sizeof(b));
 	ck_assert_int_eq(fair_bucket_take(&b, 5.0, 2, 0, NULL), 0);
 	for (i = 0; i < 2; i++)
-		ck_assert_int_eq(fair_bucket_take(&b, 5.0, 2, INT64_MAX / 2,
-						  NULL),
-				 0);
-	ck_assert_int_eq(fair_bucket_take(&b, 5.0, 2, INT64_MAX / 2, NULL),
-			 -1);
+		ck_assert_int_eq(
+			fair_bucket_take(&b, 5.0, 2, INT64_MAX / 2, NULL), 0);
+	ck_assert_int_eq(fair_bucket_take(&b, 5.0, 2, INT64_MAX / 2, NULL), -1);
 }
 END_TEST
 
@@ -326,8 +322,7 @@ START_TEST(rate_shared_across_processes)
 	child_start(&b, "addr:x", &lim, 0, 0);
 	ck_assert_int_eq(a.verdict, FAIR_ADMITTED);
 	ck_assert_int_eq(b.verdict, FAIR_ADMITTED);
-	ck_assert_int_eq(fair_enter(f, "addr:x", &lim, 10, &retry),
-			 FAIR_RATE);
+	ck_assert_int_eq(fair_enter(f, "addr:x", &lim, 10, &retry), FAIR_RATE);
 	ck_assert_int_eq(retry, 990);
 	/* Another key has a bucket of its own. */
 	child_start(&c, "addr:y", &lim, 10, 0);

@@ -326,9 +326,8 @@ START_TEST(batch_cost)
 
 	/* The default lets 1000 default elements through. */
 	ck_assert_int_eq(cfg.max_batch_cost_ms, 1000L * cfg.timeout_ms);
-	ck_assert_int_eq(request_parse_set(&rs, eight, strlen(eight), &cfg,
-					   &err),
-			 0);
+	ck_assert_int_eq(
+		request_parse_set(&rs, eight, strlen(eight), &cfg, &err), 0);
 	request_set_release(&rs);
 	/* 8 * 4000 = 32000 over 30000: refused, naming cost and limit. */
 	cfg.max_batch_cost_ms = 30000;
@@ -339,9 +338,8 @@ START_TEST(batch_cost)
 	/* Exactly at the limit: accepted. An element without timeout_ms
 	 * costs the server's timeout_ms. */
 	cfg.max_batch_cost_ms = 32000;
-	ck_assert_int_eq(request_parse_set(&rs, eight, strlen(eight), &cfg,
-					   &err),
-			 0);
+	ck_assert_int_eq(
+		request_parse_set(&rs, eight, strlen(eight), &cfg, &err), 0);
 	request_set_release(&rs);
 	cfg.max_batch_cost_ms = 2 * cfg.timeout_ms - 1;
 	expect_batch_error("{\"submissions\":[{\"code\":\"\"},"
@@ -362,12 +360,13 @@ START_TEST(batch_cost)
 	ck_assert_str_eq(err.code, "batch_too_costly");
 	err_clear(&err);
 	ck_assert_int_eq(
-		request_parse_set(&rs,
-				  "{\"max_cost_ms\":5000,\"submissions\":"
-				  "[{\"code\":\"\",\"timeout_ms\":5000}]}",
-				  strlen("{\"max_cost_ms\":5000,\"submissions\":"
-					 "[{\"code\":\"\",\"timeout_ms\":5000}]}"),
-				  &cfg, &err),
+		request_parse_set(
+			&rs,
+			"{\"max_cost_ms\":5000,\"submissions\":"
+			"[{\"code\":\"\",\"timeout_ms\":5000}]}",
+			strlen("{\"max_cost_ms\":5000,\"submissions\":"
+			       "[{\"code\":\"\",\"timeout_ms\":5000}]}"),
+			&cfg, &err),
 		0);
 	request_set_release(&rs);
 }
