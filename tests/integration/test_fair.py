@@ -219,7 +219,15 @@ def part_b(binary, port, web, tokdir):
 def part_c(st, web):
     """A dead worker's share is free (needs a stack with LIMITS)."""
     hold = {"code": b64("import time\ntime.sleep(60)\n"), "timeout_ms": 10000}
-    th = threading.Thread(target=post, args=(st.port, hold, CRASH_ADDR), daemon=True)
+
+    def holder():
+        # A poll below may be in service when this arrives: then it is
+        # this one's turn to be refused; it tries again until admitted.
+        end = time.monotonic() + 60
+        while time.monotonic() < end and post(st.port, hold, CRASH_ADDR)[0] == 429:
+            time.sleep(0.05)
+
+    th = threading.Thread(target=holder, daemon=True)
     th.start()
 
     def refused_for_concurrency():
