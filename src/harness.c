@@ -76,7 +76,8 @@ job_object(const struct request *r, const struct config *cfg)
 	json_object_object_add(job, "test_timeout_ms",
 			       json_object_new_int64(r->test_timeout_ms));
 	json_object_object_add(
-		job, "wall_ms", json_object_new_int64(harness_wall_ms(r->timeout_ms)));
+		job, "wall_ms",
+		json_object_new_int64(harness_wall_ms(r->timeout_ms)));
 	json_object_object_add(
 		job, "test_wall_ms",
 		json_object_new_int64(harness_wall_ms(r->test_timeout_ms)));

@@ -280,8 +280,7 @@ runner_run(struct engine *e, const struct config *cfg, const struct request *r,
 	}
 	runner_limits(cfg, r->memory_mb, &lim);
 	if (run_frame(e, cfg, owner, &lim, w, &frame, nonce,
-		      harness_run_ms(r->timeout_ms), o,
-		      &out, err) < 0)
+		      harness_run_ms(r->timeout_ms), o, &out, err) < 0)
 		goto out;
 	if (!o->timed_out && !o->output_over)
 		o->report = harness_report(out.data, out.len, nonce,

@@ -24,7 +24,7 @@
  * of the user's code; the wall-clock limit that goes with it, which stops
  * code that sleeps or blocks, is HARNESS_WALL_FACTOR x it plus
  * HARNESS_WALL_EXTRA_MS, sent in the frame as wall_ms / test_wall_ms. */
-#define HARNESS_WALL_FACTOR 2
+#define HARNESS_WALL_FACTOR   2
 #define HARNESS_WALL_EXTRA_MS 500
 /* What is not charged (start-ups, hand-offs, restarts) is bounded too: a run
  * ends once it took its wall-clock limit plus this in all (overhead_ms). */
