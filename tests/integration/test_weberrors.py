@@ -211,7 +211,8 @@ def check(name, a, statuses, code=None, layer=None):
         want = DOCS.get(a.status)
         if want != {"error": e}:
             why.append("not the shipped document for %r: %r" % (a.status, want))
-    tap(not why, "%s: %s %s" % (name, a.status, e["code"] if e else "-"),
+    tap(not why, "%s: %s %s (%s)" % (name, a.status, e["code"] if e else "-",
+                                     "service" if a.by_service() else "web server"),
         "; ".join(why) + "\n" + repr(a))
     return e
 
@@ -443,6 +444,9 @@ def main():
                        ["engine_url = unix://" + sock, "engine_timeout_ms = 30000",
                         "pool_size = 0"], workers=1, web=web)
             suite(web, st, fake)
+            log = st.log()
+            bad = re.findall(r"ERROR: (?:Address|Leak)Sanitizer.*|runtime error:.*", log)
+            tap(not bad, "%s: no sanitizer report in the workers' log" % web, "\n".join(bad[:10]))
         except Exception as e:  # a broken stack is a failure, never a pass
             tap(False, "%s: the suite ran to its end" % web,
                 "%r\n%s" % (e, st.log()[-3000:] if st else ""))
