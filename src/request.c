@@ -171,10 +171,9 @@ check_fields(json_object *obj, struct llsr_err *e)
 		if (!known_fields[i]) {
 			char q[ECHO_SIZE];
 
-			return err_set(e, 400, "invalid_field",
-				       "unknown field '%s'",
-				       utf8_quote(q, sizeof(q), key,
-						  strlen(key)));
+			return err_set(
+				e, 400, "invalid_field", "unknown field '%s'",
+				utf8_quote(q, sizeof(q), key, strlen(key)));
 		}
 	}
 	return 0;
@@ -448,11 +447,11 @@ parse_batch(struct request_set *rs, json_object *obj, const struct config *cfg,
 		(void)val;
 		if (strcmp(key, "submissions") != 0 &&
 		    strcmp(key, "max_cost_ms") != 0)
-			return err_set(e, 400, "invalid_field",
-				       "unknown field '%s' next to "
-				       "'submissions'",
-				       utf8_quote(q, sizeof(q), key,
-						  strlen(key)));
+			return err_set(
+				e, 400, "invalid_field",
+				"unknown field '%s' next to "
+				"'submissions'",
+				utf8_quote(q, sizeof(q), key, strlen(key)));
 	}
 	list = json_object_object_get(obj, "submissions");
 	if (!json_object_is_type(list, json_type_array))
