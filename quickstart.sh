@@ -235,7 +235,7 @@ run_tests() {
 	cat "$run/compare.tap"
 	count_tap "$run/compare.tap"
 
-	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, pool, TLS engine, memory)"
+	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, pool, TLS engine, web-server errors, memory)"
 	python3 tests/integration/test_lifecycle.py --bin "$sanbuild/ll-solution-runner" \
 		>"$run/lifecycle.tap" 2>&1 || true
 	python3 tests/integration/test_cli.py --bin "$sanbuild/ll-solution-runner" \
@@ -250,6 +250,9 @@ run_tests() {
 		--port 18422 --web apache >"$run/pool-apache.tap" 2>&1 || true
 	python3 tests/integration/test_tls.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18440 >"$run/tls.tap" 2>&1 || true
+	# The web servers' own errors in JSON, through lighttpd and Apache.
+	python3 tests/integration/test_weberrors.py --bin "$sanbuild/ll-solution-runner" \
+		--port 19400 >"$run/weberrors.tap" 2>&1 || true
 	# Memory figures need glibc's allocator: the build without sanitizers.
 	python3 tests/integration/test_memory.py --bin _build/ll-solution-runner \
 		--port 18460 >"$run/memory.tap" 2>&1 || true
@@ -259,7 +262,7 @@ run_tests() {
 	say "adversarial submissions (tests/adversarial)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18300 \
 		--cases tests/adversarial/cases.json >"$run/adversarial.tap" 2>&1 || true
-	for f in lifecycle cli auth fair pool pool-apache tls memory hostile adversarial; do
+	for f in lifecycle cli auth fair pool pool-apache tls weberrors memory hostile adversarial; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"
 	done

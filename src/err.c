@@ -4,11 +4,13 @@
 #include <stdio.h>
 
 #include "llsr/err.h"
+#include "llsr/utf8.h"
 
 int
 err_set(struct llsr_err *e, int status, const char *code, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
 	if (!e)
 		return -1;
@@ -16,8 +18,11 @@ err_set(struct llsr_err *e, int status, const char *code, const char *fmt, ...)
 	e->code = code;
 	e->index = -1;
 	va_start(ap, fmt);
-	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	n = vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
+	/* A cut message must not end inside a character. */
+	if (n >= (int)sizeof(e->message))
+		utf8_trim(e->message);
 	return -1;
 }
 

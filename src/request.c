@@ -8,10 +8,14 @@
 
 #include "llsr/b64.h"
 #include "llsr/request.h"
+#include "llsr/utf8.h"
 
 #define MIN_TIMEOUT_MS	100
 #define MIN_MEMORY_MB	16
 #define MAX_ENTRY_POINT 128
+/* Room for a quoted echo of client text: 64 bytes of it at most, or 16
+ * characters escaped as \xNN, plus "..." (see utf8_quote). */
+#define ECHO_SIZE 72
 
 static const char *const known_fields[] = {"code",
 					   "tests",
@@ -164,9 +168,13 @@ check_fields(json_object *obj, struct llsr_err *e)
 		for (i = 0; known_fields[i]; i++)
 			if (strcmp(key, known_fields[i]) == 0)
 				break;
-		if (!known_fields[i])
-			return err_set(e, 400, "invalid_field",
-				       "unknown field '%.64s'", key);
+		if (!known_fields[i]) {
+			char q[ECHO_SIZE];
+
+			return err_set(
+				e, 400, "invalid_field", "unknown field '%s'",
+				utf8_quote(q, sizeof(q), key, strlen(key)));
+		}
 	}
 	return 0;
 }
@@ -181,16 +189,25 @@ parse_object(struct request *r, json_object *obj, const struct config *cfg,
 		return -1;
 	if (json_object_object_get_ex(obj, "language", &v) && v) {
 		const char *lang;
+		size_t len;
+		char q[ECHO_SIZE];
 
 		if (!json_object_is_type(v, json_type_string))
 			return err_set(e, 400, "invalid_field",
 				       "field 'language' must be a string");
 		lang = json_object_get_string(v);
+		len = (size_t)json_object_get_string_len(v);
+		/* strcmp would stop at a NUL: "python\u0000..." is no name. */
+		if (strlen(lang) != len)
+			return err_set(e, 400, "invalid_field",
+				       "field 'language' holds a NUL character "
+				       "('%s')",
+				       utf8_quote(q, sizeof(q), lang, len));
 		if (strcmp(lang, "python") != 0 && strcmp(lang, "python3") != 0)
 			return err_set(e, 400, "unsupported_language",
-				       "language '%.64s' is not supported; "
+				       "language '%s' is not supported; "
 				       "supported: python",
-				       lang);
+				       utf8_quote(q, sizeof(q), lang, len));
 	}
 	if (decode_field(obj, "code", 1, &r->code, &r->code_len, e) < 0 ||
 	    decode_field(obj, "tests", 0, &r->tests, &r->tests_len, e) < 0 ||
@@ -266,6 +283,46 @@ complete_before(const char *body, size_t end)
 	return done;
 }
 
+/* 1 when an object key in body[0..len), valid JSON, holds an escaped NUL
+ * (\u0000); *at is then the key's byte offset. json-c keeps keys as C
+ * strings: {"code\u0000x": ...} would be read as "code", and two such keys
+ * as duplicates. */
+static int
+key_with_nul(const char *body, size_t len, size_t *at)
+{
+	size_t i = 0, start, j;
+	int nul;
+
+	while (i < len) {
+		if (body[i] != '"') {
+			i++;
+			continue;
+		}
+		start = i++;
+		nul = 0;
+		while (i < len && body[i] != '"') {
+			if (body[i] != '\\') {
+				i++;
+				continue;
+			}
+			if (i + 5 < len && body[i + 1] == 'u' &&
+			    memcmp(body + i + 2, "0000", 4) == 0)
+				nul = 1;
+			i += 2; /* the escape's second byte is never the end */
+		}
+		i++;
+		if (!nul)
+			continue;
+		for (j = i; j < len && strchr(" \t\r\n", body[j]) && body[j];)
+			j++;
+		if (j < len && body[j] == ':') {
+			*at = start;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* Parses body as one JSON object; NULL with e set when it is not one. */
 static json_object *
 parse_body(const char *body, size_t len, struct llsr_err *e)
@@ -313,6 +370,13 @@ parse_body(const char *body, size_t len, struct llsr_err *e)
 	}
 	if (!json_object_is_type(obj, json_type_object)) {
 		err_set(e, 400, "invalid_json", "body must be a JSON object");
+		goto fail;
+	}
+	if (key_with_nul(body, len, &end)) {
+		err_set(e, 400, "invalid_field",
+			"the field name at byte offset %zu holds a NUL "
+			"character (\\u0000)",
+			end);
 		goto fail;
 	}
 	json_tokener_free(tok);
@@ -378,13 +442,16 @@ parse_batch(struct request_set *rs, json_object *obj, const struct config *cfg,
 	size_t i, n;
 
 	json_object_object_foreach (obj, key, val) {
+		char q[ECHO_SIZE];
+
 		(void)val;
 		if (strcmp(key, "submissions") != 0 &&
 		    strcmp(key, "max_cost_ms") != 0)
-			return err_set(e, 400, "invalid_field",
-				       "unknown field '%.64s' next to "
-				       "'submissions'",
-				       key);
+			return err_set(
+				e, 400, "invalid_field",
+				"unknown field '%s' next to "
+				"'submissions'",
+				utf8_quote(q, sizeof(q), key, strlen(key)));
 	}
 	list = json_object_object_get(obj, "submissions");
 	if (!json_object_is_type(list, json_type_array))
@@ -403,6 +470,7 @@ parse_batch(struct request_set *rs, json_object *obj, const struct config *cfg,
 	for (i = 0; i < n; i++) {
 		json_object *el = json_object_array_get_idx(list, i);
 		char msg[sizeof(e->message)];
+		size_t k, room, mlen;
 
 		if (!json_object_is_type(el, json_type_object))
 			err_set(e, 400, "invalid_field", "must be an object");
@@ -411,8 +479,14 @@ parse_batch(struct request_set *rs, json_object *obj, const struct config *cfg,
 			continue;
 		}
 		rs->n = i + 1;
-		snprintf(msg, sizeof(msg), "submissions[%zu]: %.460s", i,
-			 e->message);
+		/* The prefix may push the tail out: cut it at a character. */
+		k = (size_t)snprintf(msg, sizeof(msg), "submissions[%zu]: ", i);
+		room = sizeof(msg) - k - 1;
+		mlen = strlen(e->message);
+		memcpy(msg + k, e->message, mlen < room ? mlen : room);
+		msg[k + (mlen < room ? mlen : room)] = '\0';
+		if (mlen > room)
+			utf8_trim(msg);
 		memcpy(e->message, msg, sizeof(msg));
 		e->index = (long)i;
 		return -1;

@@ -3,9 +3,11 @@
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "llsr/result.h"
+#include "llsr/utf8.h"
 
 static json_object *
 get(json_object *o, const char *k)
@@ -202,9 +204,21 @@ result_error(const char *code, const char *message)
 {
 	json_object *res = json_object_new_object();
 	json_object *e = json_object_new_object();
+	size_t n = strlen(message);
+	const char *text = message;
+	char *q = NULL;
 
+	/* Every echo of client text is quoted where it is made; this catches
+	 * any other text (an engine's answer, say) that is not UTF-8. Each
+	 * byte takes at most 4 quoted. */
+	if (!utf8_valid(message, n)) {
+		q = malloc(4 * n + 8);
+		text = q ? utf8_quote(q, 4 * n + 8, message, n)
+			 : "(a message that is not UTF-8)";
+	}
 	json_object_object_add(e, "code", json_object_new_string(code));
-	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_object_add(e, "message", json_object_new_string(text));
 	json_object_object_add(res, "error", e);
+	free(q);
 	return res;
 }

@@ -14,7 +14,9 @@ struct llsr_err {
 };
 
 /* Fills e (e can be NULL: then nothing happens). Returns -1 so that callers
- * can write `return err_set(...)`. */
+ * can write `return err_set(...)`. A message too long for e->message is cut
+ * at a UTF-8 character boundary. Client text in a message goes through
+ * utf8_quote (llsr/utf8.h) first. */
 int err_set(struct llsr_err *e, int status, const char *code, const char *fmt,
 	    ...) __attribute__((format(printf, 4, 5)));
 

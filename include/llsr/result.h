@@ -21,7 +21,9 @@ json_object *result_build(const struct run_outcome *o, const struct request *r);
 json_object *result_build_batch(const struct run_outcome *o,
 				const struct request_set *rs);
 
-/* Builds {"error": {"code": code, "message": message}}. */
+/* Builds {"error": {"code": code, "message": message}}. A message that is
+ * not well-formed UTF-8 is written quoted (utf8_quote), so the answer always
+ * is. */
 json_object *result_error(const char *code, const char *message);
 
 #endif

@@ -6,15 +6,18 @@
 
 #include "llsr/config.h"
 #include "llsr/request.h"
+#include "llsr/utf8.h"
 
 /* Any body either parses into a request whose limits respect the caps, or
- * is refused with a 4xx and a code; nothing else. */
+ * is refused with a 4xx and a code whose message is well-formed UTF-8 (it
+ * may echo the body's bytes); nothing else. Both forms, single and batch. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct config cfg;
 	static int init;
 	struct request r;
+	struct request_set rs;
 	struct llsr_err e;
 
 	if (!init) {
@@ -30,8 +33,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    r.code[r.code_len] != '\0')
 			abort();
 		request_release(&r);
-	} else if (e.status < 400 || e.status > 500 || !e.code) {
+	} else if (e.status < 400 || e.status > 500 || !e.code ||
+		   !utf8_valid(e.message, strlen(e.message))) {
 		abort();
 	}
+	err_clear(&e);
+	if (request_parse_set(&rs, (const char *)data, size, &cfg, &e) == 0)
+		request_set_release(&rs);
+	else if (e.status < 400 || e.status > 500 || !e.code ||
+		 !utf8_valid(e.message, strlen(e.message)))
+		abort();
 	return 0;
 }

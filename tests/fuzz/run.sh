@@ -19,7 +19,7 @@ fi
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
  -D_GNU_SOURCE -std=c11 -I$top/include -I$work $(pkg-config --cflags json-c)"
 libs="$(pkg-config --libs json-c)"
-lib_srcs="b64 buf config demux err harness log request result"
+lib_srcs="b64 buf config demux err harness log request result utf8"
 
 targets="b64 demux request report"
 echo "1..$(echo "$targets" | wc -w)"

@@ -5,8 +5,14 @@
 #   stack.sh start BINARY CONFIG RUNDIR PORT [WORKERS]
 #   stack.sh stop RUNDIR
 #
+#   stack.sh stop-workers RUNDIR
+#   stack.sh start-workers RUNDIR [WORKERS]
+#
 # LLSR_WEB=apache puts a private Apache 2.4 (Debian's apache2, mod_proxy_fcgi)
 # in front instead of lighttpd, from conf/apache2.conf; default lighttpd.
+# LLSR_FCGI_TIMEOUT=SECONDS: the web server's FastCGI timeout (default: the
+# shipped config's). stop-workers / start-workers stop and start the worker
+# pool alone, with the web server left running.
 #
 # Everything the stack needs is copied into RUNDIR, so the build tree may be
 # unreadable to the worker user. Logs: RUNDIR/log/.
@@ -22,23 +28,18 @@ start() {
 	local bin=$1 conf=$2 run=$3 port=$4 workers=${5:-2}
 	local sock="$run/fcgi.sock"
 
-	mkdir -p "$run/bin" "$run/log"
+	mkdir -p "$run/bin" "$run/log" "$run/errors"
 	cp "$bin" "$run/bin/ll-solution-runner"
 	cp "$conf" "$run/ll-solution-runner.conf"
-	chmod 755 "$run" "$run/bin" "$run/bin/ll-solution-runner"
-	chmod 644 "$run/ll-solution-runner.conf"
+	cp "$conf_dir"/errors/*.html "$run/errors/"
+	chmod 755 "$run" "$run/bin" "$run/bin/ll-solution-runner" "$run/errors"
+	chmod 644 "$run/ll-solution-runner.conf" "$run"/errors/*.html
 	chown "$worker_user" "$run/log"
 	chown www-data "$run/log"
 	chmod 777 "$run/log"
 	"$run/bin/ll-solution-runner" --check-config "$run/ll-solution-runner.conf" >/dev/null
 
-	# Workers: the socket belongs to the web server's group, mode 0660.
-	spawn-fcgi -n -s "$sock" -M 0660 -U www-data -G www-data \
-		-u "$worker_user" -g "$worker_user" -- \
-		/usr/bin/multiwatch -f "$workers" -s TERM -- \
-		"$run/bin/ll-solution-runner" -c "$run/ll-solution-runner.conf" \
-		>>"$run/log/workers.log" 2>&1 &
-	echo $! >"$run/spawn.pid"
+	start_workers "$run" "$workers"
 
 	case "${LLSR_WEB:-lighttpd}" in
 	lighttpd) start_lighttpd "$run" "$port" ;;
@@ -61,6 +62,18 @@ start() {
 	die "the stack did not come up on port $port"
 }
 
+# Workers: the socket belongs to the web server's group, mode 0660.
+start_workers() {
+	local run=$1 workers=$2
+	spawn-fcgi -n -s "$run/fcgi.sock" -M 0660 -U www-data -G www-data \
+		-u "$worker_user" -g "$worker_user" -- \
+		/usr/bin/multiwatch -f "$workers" -s TERM -- \
+		"$run/bin/ll-solution-runner" -c "$run/ll-solution-runner.conf" \
+		>>"$run/log/workers.log" 2>&1 &
+	echo $! >"$run/spawn.pid"
+	echo "$workers" >"$run/workers.n"
+}
+
 start_lighttpd() {
 	local run=$1 port=$2 sock="$1/fcgi.sock"
 
@@ -68,6 +81,8 @@ start_lighttpd() {
 	    -e "s|^var.llsr_socket .*|var.llsr_socket = \"$sock\"|" \
 	    -e "s|^var.llsr_logdir .*|var.llsr_logdir = \"$run/log\"|" \
 	    -e "s|^var.llsr_pidfile .*|var.llsr_pidfile = \"$run/lighttpd.pid\"|" \
+	    -e "s|^var.llsr_errors .*|var.llsr_errors = \"$run/errors\"|" \
+	    -e "s|^var.llsr_fcgi_timeout .*|var.llsr_fcgi_timeout = ${LLSR_FCGI_TIMEOUT:-600}|" \
 	    "$conf_dir/lighttpd.conf" >"$run/lighttpd.conf"
 	lighttpd -tt -f "$run/lighttpd.conf" >/dev/null || { stop "$run"; die "bad lighttpd.conf"; }
 	lighttpd -D -f "$run/lighttpd.conf" >>"$run/log/lighttpd.out" 2>&1 &
@@ -85,6 +100,7 @@ start_apache() {
 	sed -e "s|^Define LLSR_LISTEN .*|Define LLSR_LISTEN 127.0.0.1:$port|" \
 	    -e "s|^Define LLSR_SOCKET .*|Define LLSR_SOCKET $sock|" \
 	    -e "s|^Define LLSR_LOGDIR .*|Define LLSR_LOGDIR $run/log|" \
+	    -e "s|^Define LLSR_FCGI_TIMEOUT .*|Define LLSR_FCGI_TIMEOUT ${LLSR_FCGI_TIMEOUT:-600}|" \
 	    "$conf_dir/apache2.conf" >"$ap/site.conf"
 	{
 		echo "ServerRoot \"$ap\""
@@ -92,7 +108,7 @@ start_apache() {
 		echo "PidFile \"$ap/apache2.pid\""
 		echo "ErrorLog \"$run/log/apache-main-error.log\""
 		echo "Mutex file:$ap default"
-		for m in mpm_event authz_core proxy proxy_fcgi; do
+		for m in mpm_event authz_core alias headers proxy proxy_fcgi; do
 			echo "LoadModule ${m}_module $apache_modules/mod_$m.so"
 		done
 		echo "User www-data"
@@ -120,24 +136,35 @@ start_apache() {
 	die "apache wrote no pid file ($ap/apache2.pid)"
 }
 
+# Stops the process whose pid file is $1, if any: TERM, then KILL after 15 s.
+stop_pidfile() {
+	local f=$1 pid
+	[ -f "$f" ] || return 0
+	pid=$(cat "$f")
+	kill -TERM "$pid" 2>/dev/null || true
+	# Wait for it to finish the request in hand and exit.
+	for _ in $(seq 1 150); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	rm -f "$f"
+}
+
 stop() {
-	local run=$1 f pid
+	local run=$1 f
 	for f in "$run/lighttpd.pid.keep" "$run/apache.pid.keep" "$run/spawn.pid"; do
-		[ -f "$f" ] || continue
-		pid=$(cat "$f")
-		kill -TERM "$pid" 2>/dev/null || true
-		# Wait for it to finish the request in hand and exit.
-		for _ in $(seq 1 150); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		rm -f "$f"
+		stop_pidfile "$f"
 	done
 }
 
 case "${1:-}" in
 start) shift; [ $# -ge 4 ] || die "usage: stack.sh start BINARY CONFIG RUNDIR PORT [WORKERS]"; start "$@" ;;
 stop) shift; [ $# -eq 1 ] || die "usage: stack.sh stop RUNDIR"; stop "$1" ;;
-*) die "usage: stack.sh start|stop ..." ;;
+stop-workers) shift; [ $# -eq 1 ] || die "usage: stack.sh stop-workers RUNDIR"; stop_pidfile "$1/spawn.pid" ;;
+start-workers)
+	shift; [ $# -ge 1 ] || die "usage: stack.sh start-workers RUNDIR [WORKERS]"
+	[ ! -f "$1/spawn.pid" ] || die "the workers of $1 are running"
+	start_workers "$1" "${2:-$(cat "$1/workers.n")}" ;;
+*) die "usage: stack.sh start|stop|stop-workers|start-workers ..." ;;
 esac

@@ -6,6 +6,7 @@
 
 #include "llsr/config.h"
 #include "llsr/request.h"
+#include "llsr/utf8.h"
 #include "tap_main.h"
 
 static struct config cfg;
@@ -232,6 +233,104 @@ START_TEST(unknown_field)
 }
 END_TEST
 
+/* The message of the last error is well-formed UTF-8 without controls. */
+static void
+expect_clean_message(void)
+{
+	const char *p;
+
+	ck_assert_msg(utf8_valid(err.message, strlen(err.message)),
+		      "message not UTF-8: '%s'", err.message);
+	for (p = err.message; *p; p++)
+		ck_assert_msg((unsigned char)*p >= 0x20,
+			      "control byte in '%s'", err.message);
+}
+
+START_TEST(nul_in_key)
+{
+	/* json-c would read "code\u0000x" as "code". */
+	expect_error("{\"code\\u0000x\":\"eA==\"}", 400, "invalid_field",
+		     "field name at byte offset 1 holds a NUL");
+	expect_error("{\"code\":\"eA==\",\"code\\u0000\" : \"!!\"}", 400,
+		     "invalid_field", "byte offset 15");
+	expect_error("{\"submissions\":[{\"\\u0000\":1}]}", 400,
+		     "invalid_field", "NUL");
+	expect_error("{\"code\":\"eA==\",\"x\":{\"\\u0000\":1}}", 400,
+		     "invalid_field", "NUL");
+	/* An escaped backslash before "u0000" is no NUL: a plain unknown
+	 * field; a NUL in a value is the value's business. */
+	expect_error("{\"code\":\"eA==\",\"x\\\\u0000\":1}", 400,
+		     "invalid_field", "unknown field 'x\\u0000'");
+	expect_error("{\"code\":\"eA==\",\"tests\":\"\\u0000\"}", 400,
+		     "invalid_base64", "tests");
+}
+END_TEST
+
+START_TEST(nul_in_language)
+{
+	/* strcmp would see "python". */
+	expect_error("{\"code\":\"\",\"language\":\"python\\u0000ruby\"}",
+		     400, "invalid_field", "'python\\x00ruby'");
+	expect_clean_message();
+	expect_error("{\"code\":\"\",\"language\":\"\\u0000\"}", 400,
+		     "invalid_field", "NUL");
+}
+END_TEST
+
+START_TEST(echo_invalid_utf8)
+{
+	expect_error("{\"code\":\"\",\"\xFF\xFEk\":1}", 400, "invalid_field",
+		     "unknown field '\\xFF\\xFEk'");
+	expect_clean_message();
+	expect_error("{\"code\":\"\",\"language\":\"\xC3(\\n\"}", 400,
+		     "unsupported_language", "language '\\xC3(\\x0A'");
+	expect_clean_message();
+	/* A lone surrogate escape: json-c gives U+FFFD, echoed as it is. */
+	expect_error("{\"code\":\"\",\"\\ud800\":1}", 400, "invalid_field",
+		     "'\xEF\xBF\xBD'");
+	expect_clean_message();
+}
+END_TEST
+
+START_TEST(echo_cut_at_character)
+{
+	/* Keys of n characters of 2, 3 and 4 bytes: the echo is cut, when
+	 * it is, after a whole character and marked "...". */
+	static const char *const chars[] = {"\xC3\xA9", "\xE2\x82\xAC",
+					    "\xF0\x9F\x98\x80"};
+	char body[512];
+	size_t w, n, i, o;
+
+	for (w = 0; w < 3; w++) {
+		for (n = 1; n <= 60; n++) {
+			o = (size_t)snprintf(body, sizeof(body),
+					     "{\"code\":\"\",\"");
+			for (i = 0; i < n; i++)
+				o += (size_t)snprintf(body + o,
+						      sizeof(body) - o, "%s",
+						      chars[w]);
+			snprintf(body + o, sizeof(body) - o, "\":1}");
+			expect_error(body, 400, "invalid_field",
+				     "unknown field '");
+			expect_clean_message();
+			/* 72 bytes with the NUL (ECHO_SIZE). */
+			if (n * strlen(chars[w]) > 71)
+				ck_assert_msg(strstr(err.message, "...'"),
+					      "no ... in '%s'", err.message);
+		}
+	}
+	/* The language's echo likewise. */
+	expect_error("{\"code\":\"\",\"language\":\"\xE2\x82\xAC\xE2\x82\xAC"
+		     "\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"
+		     "\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"
+		     "\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"
+		     "\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"
+		     "\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\"}",
+		     400, "unsupported_language", "...'");
+	expect_clean_message();
+}
+END_TEST
+
 START_TEST(embedded_nul_body)
 {
 	static const char body[] = "{\"code\":\"eA==\"}\0garbage";
@@ -301,6 +400,12 @@ START_TEST(batch_errors)
 			   "{\"code\":\"eA==\"},{\"code\":\"!!\"}]}",
 			   "submissions[2]: field 'code' is not valid base64",
 			   2);
+	expect_batch_error("{\"submissions\":[{\"code\":\"\"}],"
+			   "\"\xED\xA0\x80\":1}",
+			   "unknown field '\\xED\\xA0\\x80' next to", -1);
+	expect_batch_error("{\"submissions\":[{\"code\":\"\","
+			   "\"\xF0\x9F\x98\":1}]}",
+			   "submissions[0]: unknown field '\\xF0\\x9F\\x98'", 0);
 	expect_batch_error("{\"submissions\":[{\"tests\":\"eA==\"}]}",
 			   "submissions[0]: field 'code' is required", 0);
 	cfg.max_batch = 2;
@@ -459,6 +564,10 @@ request_suite(void)
 	tcase_add_test(tc, entry_point);
 	tcase_add_test(tc, unknown_field);
 	tcase_add_test(tc, embedded_nul_body);
+	tcase_add_test(tc, nul_in_key);
+	tcase_add_test(tc, nul_in_language);
+	tcase_add_test(tc, echo_invalid_utf8);
+	tcase_add_test(tc, echo_cut_at_character);
 	tcase_add_test(tc, batch);
 	tcase_add_test(tc, batch_errors);
 	tcase_add_test(tc, batch_cost);

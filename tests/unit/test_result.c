@@ -10,6 +10,7 @@
 
 #include "llsr/harness.h"
 #include "llsr/result.h"
+#include "llsr/utf8.h"
 #include "tap_main.h"
 
 #define NONCE "0123456789abcdef0123456789abcdef"
@@ -168,6 +169,27 @@ START_TEST(error_body)
 	ck_assert(json_object_object_get_ex(r, "error", &e));
 	ck_assert_str_eq(str(e, "code"), "invalid_json");
 	ck_assert_str_eq(str(e, "message"), "bad");
+	json_object_put(r);
+}
+END_TEST
+
+START_TEST(error_body_always_utf8)
+{
+	/* A message that is not UTF-8 (an engine's answer, say) is quoted:
+	 * the printed answer is well-formed UTF-8 whatever it held. */
+	json_object *r = result_error("engine_error", "engine said \xFF\xC3"),
+		    *e;
+	const char *text;
+
+	ck_assert(json_object_object_get_ex(r, "error", &e));
+	ck_assert_str_eq(str(e, "message"), "engine said \\xFF\\xC3");
+	text = json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN);
+	ck_assert(utf8_valid(text, strlen(text)));
+	json_object_put(r);
+	/* Well-formed text is left as it is. */
+	r = result_error("x", "caf\xC3\xA9");
+	ck_assert(json_object_object_get_ex(r, "error", &e));
+	ck_assert_str_eq(str(e, "message"), "caf\xC3\xA9");
 	json_object_put(r);
 }
 END_TEST
@@ -400,6 +422,7 @@ result_suite(void)
 	tcase_add_test(tc, runner_verdicts_win);
 	tcase_add_test(tc, no_report_is_error);
 	tcase_add_test(tc, error_body);
+	tcase_add_test(tc, error_body_always_utf8);
 	tcase_add_test(tc, isolation_echoed);
 	tcase_add_test(tc, no_tests_passed_through);
 	tcase_add_test(tc, exit_code_from_report);
