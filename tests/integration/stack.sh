@@ -31,6 +31,7 @@ start() {
 	chown www-data "$run/log"
 	chmod 777 "$run/log"
 	"$run/bin/ll-solution-runner" --check-config "$run/ll-solution-runner.conf" >/dev/null
+	lock_dir "$run"
 
 	# Workers: the socket belongs to the web server's group, mode 0660.
 	spawn-fcgi -n -s "$sock" -M 0660 -U www-data -G www-data \
@@ -59,6 +60,20 @@ start() {
 	cat "$run/log/"* >&2 || true
 	stop "$run"
 	die "the stack did not come up on port $port"
+}
+
+# The sandbox uids' lock directory (uid_lock_dir; shared by every stack on
+# the host that uses the same range): the workers create it in a parent
+# they can write to; /run/ll-solution-runner is the systemd unit's
+# RuntimeDirectory, made here when it is missing.
+lock_dir() {
+	local run=$1 dump dir
+	dump=$("$run/bin/ll-solution-runner" -c "$run/ll-solution-runner.conf" --dump-config)
+	case "$dump" in *'uid_range = "off"'*) return 0 ;; esac
+	dir=$(printf '%s\n' "$dump" | sed -n 's/^uid_lock_dir = "\(.*\)"$/\1/p')
+	[ -n "$dir" ] && [ ! -d "$dir" ] || return 0
+	mkdir -p "$(dirname "$dir")"
+	install -d -o "$worker_user" -g "$worker_user" -m 0700 "$dir"
 }
 
 start_lighttpd() {
