@@ -741,7 +741,7 @@ check_uids(const struct config *c, struct ctx *x)
 	    !config_uid_range(c, &lo, &hi))
 		return;
 	p = memchr(c->user, '\0', sizeof(c->user)) ? strchr(c->user, ':')
-						     : NULL;
+						   : NULL;
 	if (p && !check_user(c->user)) {
 		u = strtol(c->user, NULL, 10);
 		g = strtol(p + 1, NULL, 10);

@@ -65,7 +65,8 @@ policy_container_spec(const struct config *cfg, const struct policy_limits *lim,
 	json_object_object_add(spec, "Cmd", str_array(cmd));
 	json_object_object_add(spec, "Entrypoint", json_object_new_array());
 	/* A uid of its own: the kernel's per-uid accounting (descriptors in
-	 * flight, inotify, RLIMIT_NPROC, pipe buffers) is then per container. */
+	 * flight, inotify, RLIMIT_NPROC, pipe buffers) is then per container.
+	 */
 	if (lim->uid > 0)
 		snprintf(user, sizeof(user), "%ld:%ld", lim->uid, lim->uid);
 	else

@@ -50,8 +50,7 @@ remove_one(struct reaper *r, const struct job *j, int retry)
 	pthread_mutex_unlock(&r->mu);
 	rc = engine_remove(r->engine, copy.id, &err);
 	if (rc < 0 && !retry)
-		log_error("removing container %.12s: %s", copy.id,
-			  err.message);
+		log_error("removing container %.12s: %s", copy.id, err.message);
 	if (rc == 0)
 		uids_release(&copy.lease);
 	pthread_mutex_lock(&r->mu);

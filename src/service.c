@@ -113,14 +113,15 @@ service_startup(struct service *s)
 	if (config_uid_range(s->cfg, &lo, &hi)) {
 		s->uids = uids_open(s->cfg->uid_lock_dir, lo, hi, &err);
 		if (!s->uids) {
-			log_error("%s (config keys uid_range, uid_lock_dir; the "
-				  "directory's parent must exist and be "
-				  "writable by the workers' user)",
-				  err.message);
+			log_error(
+				"%s (config keys uid_range, uid_lock_dir; the "
+				"directory's parent must exist and be "
+				"writable by the workers' user)",
+				err.message);
 			return -1;
 		}
-		log_info("containers run as uids %ld-%ld (locks in %s)", lo,
-			 hi, s->cfg->uid_lock_dir);
+		log_info("containers run as uids %ld-%ld (locks in %s)", lo, hi,
+			 s->cfg->uid_lock_dir);
 	} else {
 		log_warn("uid_range is off: every container runs as %s, and "
 			 "one submission can use up that uid's kernel limits "
@@ -200,11 +201,11 @@ service_run_code(struct service *s, const char *body, size_t len,
 	}
 	runner_outcome_init(o);
 	if (rs.batch)
-		rc = runner_run_batch(s->engine, s->cfg, s->uids, &rs,
-				      s->owner, pool_take(s), o, &err);
+		rc = runner_run_batch(s->engine, s->cfg, s->uids, &rs, s->owner,
+				      pool_take(s), o, &err);
 	else
-		rc = runner_run(s->engine, s->cfg, s->uids, rs.items,
-				s->owner, pool_take(s), o, &err);
+		rc = runner_run(s->engine, s->cfg, s->uids, rs.items, s->owner,
+				pool_take(s), o, &err);
 	if (rc < 0) {
 		log_error("run failed: %s: %s", err.code, err.message);
 		reply_error_at(rp, &err);

@@ -26,8 +26,8 @@ uids_open(const char *dir, long lo, long hi, struct llsr_err *err)
 	int fd;
 
 	if (lo < 1 || hi < lo) {
-		err_set(err, 500, "internal_error", "uid range %ld-%ld is empty",
-			lo, hi);
+		err_set(err, 500, "internal_error",
+			"uid range %ld-%ld is empty", lo, hi);
 		return NULL;
 	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {

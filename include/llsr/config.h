@@ -13,7 +13,10 @@ enum config_log_target { CONFIG_LOG_STDERR = 0, CONFIG_LOG_SYSLOG };
 /* PID 1 of the sandbox: the harness itself, or the engine's docker-init. */
 enum config_init { CONFIG_INIT_HARNESS = 0, CONFIG_INIT_DOCKER };
 /* Whether uid_range may contain the uid or gid of key user. */
-enum config_uid_overlap { CONFIG_UID_OVERLAP_REFUSE = 0, CONFIG_UID_OVERLAP_ALLOW };
+enum config_uid_overlap {
+	CONFIG_UID_OVERLAP_REFUSE = 0,
+	CONFIG_UID_OVERLAP_ALLOW
+};
 
 /* The most sandbox uids one worker holds beyond its warm pool: the run in
  * hand, and containers waiting for their removal (the reaper's queue, its
@@ -39,16 +42,16 @@ struct config {
 
 	/* Sandbox */
 	char image[256];
-	char runtime[64]; /* "" = the engine's default, or e.g. "runsc" */
-	int init;	  /* enum config_init */
-	char user[64];	  /* uid:gid inside the container (uid_range off) */
-	char uid_range[64];	 /* "LO-HI": a uid of its own per container;
-				  * "off": every container runs as user */
-	int uid_range_overlap;	 /* enum config_uid_overlap */
-	char uid_lock_dir[512];	 /* the uids' lock files (see uids.h) */
-	long max_workers;	 /* workers sharing the range, for the check */
-	long memory_mb;	  /* cap and default; client may lower */
-	long timeout_ms;  /* cap and default wall clock of a run */
+	char runtime[64];   /* "" = the engine's default, or e.g. "runsc" */
+	int init;	    /* enum config_init */
+	char user[64];	    /* uid:gid inside the container (uid_range off) */
+	char uid_range[64]; /* "LO-HI": a uid of its own per container;
+			     * "off": every container runs as user */
+	int uid_range_overlap;	/* enum config_uid_overlap */
+	char uid_lock_dir[512]; /* the uids' lock files (see uids.h) */
+	long max_workers;	/* workers sharing the range, for the check */
+	long memory_mb;		/* cap and default; client may lower */
+	long timeout_ms;	/* cap and default wall clock of a run */
 	double cpus;
 	long pids_limit;
 	long tmpfs_mb;

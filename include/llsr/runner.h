@@ -59,12 +59,12 @@ struct run_outcome {
 			      * array of them), or NULL */
 	char report_error[HARNESS_WHY_MAX]; /* why the report line was
 					     * refused; "" when none came */
-	int timed_out;	    /* the runner's own wall clock killed it */
-	int output_over;    /* the stream went past the read cap */
-	int oom_killed;	    /* the engine says the kernel OOM-killed it */
-	int exit_code;	    /* container exit code, -1 unknown */
-	double duration_ms; /* from hand-over to the end of the run */
-	struct buf diag;    /* the harness's own stderr, capped */
+	int timed_out;		/* the runner's own wall clock killed it */
+	int output_over;	/* the stream went past the read cap */
+	int oom_killed;		/* the engine says the kernel OOM-killed it */
+	int exit_code;		/* container exit code, -1 unknown */
+	double duration_ms;	/* from hand-over to the end of the run */
+	struct buf diag;	/* the harness's own stderr, capped */
 	struct uid_lease lease; /* container_id's uid: whoever removes the
 				 * container releases it (runner_drop) */
 };

@@ -36,8 +36,7 @@ struct uid_lease {
  * must be a directory owned by this process's effective uid and not
  * writable by group or others: whoever can write there can hold uids.
  * NULL with err set (500 internal_error) on failure. */
-struct uids *uids_open(const char *dir, long lo, long hi,
-		       struct llsr_err *err);
+struct uids *uids_open(const char *dir, long lo, long hi, struct llsr_err *err);
 
 /* Closes the directory; leases taken from u stay valid. NULL does nothing.
  */
