@@ -235,7 +235,7 @@ run_tests() {
 	cat "$run/compare.tap"
 	count_tap "$run/compare.tap"
 
-	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, pool, TLS engine, web-server errors, memory)"
+	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, pool, TLS engine, web-server errors, memory, uids)"
 	python3 tests/integration/test_lifecycle.py --bin "$sanbuild/ll-solution-runner" \
 		>"$run/lifecycle.tap" 2>&1 || true
 	python3 tests/integration/test_cli.py --bin "$sanbuild/ll-solution-runner" \
@@ -256,13 +256,15 @@ run_tests() {
 	# Memory figures need glibc's allocator: the build without sanitizers.
 	python3 tests/integration/test_memory.py --bin _build/ll-solution-runner \
 		--port 18460 >"$run/memory.tap" 2>&1 || true
+	python3 tests/integration/test_uids.py --bin "$sanbuild/ll-solution-runner" \
+		--port 18470 >"$run/uids.tap" 2>&1 || true
 	say "hostile submissions (tests/hostile)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18200 \
 		>"$run/hostile.tap" 2>&1 || true
 	say "adversarial submissions (tests/adversarial)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18300 \
 		--cases tests/adversarial/cases.json >"$run/adversarial.tap" 2>&1 || true
-	for f in lifecycle cli auth fair pool pool-apache tls weberrors memory hostile adversarial; do
+	for f in lifecycle cli auth fair pool pool-apache tls weberrors memory uids hostile adversarial; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"
 	done

@@ -144,6 +144,11 @@ fi
 docker run --rm --network none --read-only --user 10001:10001 "$image" \
 	python3 -I -S -c 'import ctypes, json, ast, base64, unittest' ||
 	die "$image: python3 lacks a required module"
+# Containers run as a uid of their own from uid_range, which has no passwd
+# entry: the harness and its execute-only interpreter must work for any uid.
+docker run --rm --network none --read-only --user 123457:123457 "$image" \
+	/opt/llsr/bin/python3 -I -S -c 'import os, sys; sys.path.insert(0, "/opt/llsr"); import llsr_procs' ||
+	die "$image: the harness does not work for an arbitrary uid"
 
 log "built $image in $(($(date +%s) - start)) s" \
 	"($(docker image inspect -f '{{.Size}}' "$image") bytes)"

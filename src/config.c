@@ -47,12 +47,17 @@ _Static_assert(CONFIG_LOG_STDERR == 0 && CONFIG_LOG_SYSLOG == 1,
 	       "log_target_names order");
 _Static_assert(CONFIG_INIT_HARNESS == 0 && CONFIG_INIT_DOCKER == 1,
 	       "init_names order");
+_Static_assert(sizeof(enum config_uid_overlap) == sizeof(int) &&
+		       CONFIG_UID_OVERLAP_REFUSE == 0 &&
+		       CONFIG_UID_OVERLAP_ALLOW == 1,
+	       "overlap_names order");
 _Static_assert(LOG_LVL_ERROR == 0 && LOG_LVL_WARN == 1 && LOG_LVL_INFO == 2 &&
 		       LOG_LVL_DEBUG == 3,
 	       "log_level_names order");
 
 static const char *const log_target_names[] = {"stderr", "syslog", NULL};
 static const char *const init_names[] = {"harness", "docker", NULL};
+static const char *const overlap_names[] = {"refuse", "allow", NULL};
 static const char *const log_level_names[] = {"error", "warn", "info", "debug",
 					      NULL};
 
@@ -175,6 +180,52 @@ check_user(const char *v)
 	return NULL;
 }
 
+/* "off", or "LO-HI" with 1 <= LO <= HI <= 2147483647 (uid 0 is root; the
+ * top of the 32-bit space holds the kernel's invalid and overflow ids). */
+static int
+parse_uid_range(const char *v, long *lo, long *hi)
+{
+	char tmp[64];
+	char *dash;
+
+	if (strlen(v) >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, v, strlen(v) + 1);
+	dash = strchr(tmp, '-');
+	if (!dash || dash == tmp)
+		return -1;
+	*dash++ = '\0';
+	if (!is_digit((unsigned char)tmp[0]) ||
+	    !is_digit((unsigned char)*dash) || parse_long(tmp, lo) < 0 ||
+	    parse_long(dash, hi) < 0)
+		return -1;
+	return *lo >= 1 && *hi >= *lo && *hi <= 2147483647L ? 0 : -1;
+}
+
+static const char *
+check_uid_range(const char *v)
+{
+	long lo, hi;
+
+	if (!strcmp(v, "off") || parse_uid_range(v, &lo, &hi) == 0)
+		return NULL;
+	return "must be off or LO-HI, 1 <= LO <= HI <= 2147483647 "
+	       "(uid 0, root, is refused)";
+}
+
+static const char *
+check_abs_path(const char *v)
+{
+	const char *p;
+
+	if (*v != '/')
+		return "must be an absolute path";
+	for (p = v; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			return "must not contain control characters";
+	return NULL;
+}
+
 static const char *
 check_path(const char *v)
 {
@@ -267,6 +318,10 @@ static const struct key keys[] = {
 	STRING(runtime, "", check_runtime),
 	ENUM(init, init_names, "harness"),
 	STRING(user, "10001:10001", check_user),
+	STRING(uid_range, "100000-165535", check_uid_range),
+	ENUM(uid_range_overlap, overlap_names, "refuse"),
+	STRING(uid_lock_dir, "/run/ll-solution-runner/uids", check_abs_path),
+	LONG(max_workers, 1, 256, "64"),
 	LONG(memory_mb, 16, 65536, "256"),
 	LONG(timeout_ms, 100, 600000, "10000"),
 	DOUBLE(cpus, 0.01, 256, "1.0"),
@@ -746,6 +801,51 @@ zeros(const char *p, size_t n)
 }
 
 int
+config_uid_range(const struct config *c, long *lo, long *hi)
+{
+	return parse_uid_range(c->uid_range, lo, hi) == 0;
+}
+
+/* uid_range against user and against the most containers that can be live
+ * at once. */
+static void
+check_uids(const struct config *c, struct ctx *x)
+{
+	long lo, hi, need, u = 0, g = 0;
+	const char *p;
+
+	if (!memchr(c->uid_range, '\0', sizeof(c->uid_range)) ||
+	    !config_uid_range(c, &lo, &hi))
+		return;
+	p = memchr(c->user, '\0', sizeof(c->user)) ? strchr(c->user, ':')
+						   : NULL;
+	if (p && !check_user(c->user)) {
+		u = strtol(c->user, NULL, 10);
+		g = strtol(p + 1, NULL, 10);
+	}
+	if (c->uid_range_overlap == CONFIG_UID_OVERLAP_REFUSE &&
+	    ((u >= lo && u <= hi) || (g >= lo && g <= hi)))
+		problem(x,
+			"uid_range %s contains the uid or gid of user (%s), "
+			"which every container runs as when uid_range is off "
+			"(and under older versions): a container of the "
+			"range would share that uid's kernel accounting; "
+			"move the range, or set uid_range_overlap = allow",
+			c->uid_range, c->user);
+	if (c->max_workers < 1 || c->max_workers > 256 || c->pool_size < 0 ||
+	    c->pool_size > 16)
+		return; /* reported with their keys */
+	need = c->max_workers * (c->pool_size + CONFIG_UIDS_PER_WORKER);
+	if (hi - lo + 1 < need)
+		problem(x,
+			"uid_range %s holds %ld uids; max_workers (%ld) "
+			"workers can keep up to %ld containers alive at once "
+			"(max_workers * (pool_size + %d)): widen the range",
+			c->uid_range, hi - lo + 1, c->max_workers, need,
+			CONFIG_UIDS_PER_WORKER);
+}
+
+int
 config_validate(const struct config *c, const char *path, FILE *errout)
 {
 	struct ctx x = {path, 0, errout, 0};
@@ -800,6 +900,7 @@ config_validate(const struct config *c, const char *path, FILE *errout)
 		      (c->auth_rate[n] >= 0 && c->auth_rate[n] <= 1000000)))
 			problem(&x, "auth_token_file: token %d: invalid limits",
 				n + 1);
+	check_uids(c, &x);
 	https = !strncmp(c->engine_url, "https://", 8);
 	if (!https && (c->engine_tls_ca[0] || c->engine_tls_cert[0] ||
 		       c->engine_tls_key[0]))

@@ -42,7 +42,7 @@ policy_container_spec(const struct config *cfg, const struct policy_limits *lim,
 	static const char *const secopt[] = {"no-new-privileges", NULL};
 	json_object *spec, *host, *labels, *tmpfs, *ulimits, *logcfg;
 	long long mem = (long long)lim->memory_mb << 20;
-	char tmpfs_opts[128], deadline[32];
+	char tmpfs_opts[128], deadline[32], user[sizeof(cfg->user)];
 
 	spec = json_object_new_object();
 	host = json_object_new_object();
@@ -64,7 +64,14 @@ policy_container_spec(const struct config *cfg, const struct policy_limits *lim,
 			       json_object_new_string(cfg->image));
 	json_object_object_add(spec, "Cmd", str_array(cmd));
 	json_object_object_add(spec, "Entrypoint", json_object_new_array());
-	json_object_object_add(spec, "User", json_object_new_string(cfg->user));
+	/* A uid of its own: the kernel's per-uid accounting (descriptors in
+	 * flight, inotify, RLIMIT_NPROC, pipe buffers) is then per container.
+	 */
+	if (lim->uid > 0)
+		snprintf(user, sizeof(user), "%ld:%ld", lim->uid, lim->uid);
+	else
+		snprintf(user, sizeof(user), "%s", cfg->user);
+	json_object_object_add(spec, "User", json_object_new_string(user));
 	json_object_object_add(spec, "WorkingDir",
 			       json_object_new_string("/tmp"));
 	json_object_object_add(spec, "Env", str_array(sandbox_env));

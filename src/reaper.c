@@ -14,14 +14,25 @@
 
 typedef char reaper_id[ENGINE_ID_LEN + 1];
 
+/* A container to remove and the uid it holds until it is gone. */
+struct job {
+	reaper_id id;
+	struct uid_lease lease;
+};
+
+/* Every container waiting here holds a uid: todo, failed, the retries of a
+ * round and the one in hand. config.h counts them per worker. */
+_Static_assert(3 * REAPER_QUEUE + 2 <= CONFIG_UIDS_PER_WORKER,
+	       "CONFIG_UIDS_PER_WORKER counts the reaper's queues");
+
 struct reaper {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct engine *engine; /* the thread's own connection */
-	reaper_id todo[REAPER_QUEUE];
+	struct job todo[REAPER_QUEUE];
 	size_t ntodo;
-	reaper_id failed[REAPER_QUEUE];
+	struct job failed[REAPER_QUEUE];
 	size_t nfailed;
 	int kick; /* a round without new work: retry the failed ones */
 	int quit;
@@ -30,33 +41,36 @@ struct reaper {
 /* Called and returns with r->mu held; the engine call is made without it.
  * A failure is kept for a retry (logged the first time only). */
 static void
-remove_one(struct reaper *r, const char *id, int retry)
+remove_one(struct reaper *r, const struct job *j, int retry)
 {
 	struct llsr_err err;
-	reaper_id copy;
+	struct job copy = *j;
 	int rc;
 
-	snprintf(copy, sizeof(copy), "%s", id);
 	pthread_mutex_unlock(&r->mu);
-	rc = engine_remove(r->engine, copy, &err);
+	rc = engine_remove(r->engine, copy.id, &err);
 	if (rc < 0 && !retry)
-		log_error("removing container %.12s: %s", copy, err.message);
+		log_error("removing container %.12s: %s", copy.id, err.message);
+	if (rc == 0)
+		uids_release(&copy.lease);
 	pthread_mutex_lock(&r->mu);
 	if (rc == 0)
 		return;
-	if (r->nfailed < REAPER_QUEUE)
-		memcpy(r->failed[r->nfailed++], copy, sizeof(copy));
-	else
+	if (r->nfailed < REAPER_QUEUE) {
+		r->failed[r->nfailed++] = copy;
+	} else {
 		log_error("container %.12s not removed and no room to retry: "
 			  "the sweeper must remove it",
-			  copy);
+			  copy.id);
+		uids_abandon(&copy.lease);
+	}
 }
 
 static void *
 reaper_main(void *arg)
 {
 	struct reaper *r = arg;
-	reaper_id retry[REAPER_QUEUE];
+	struct job retry[REAPER_QUEUE];
 	size_t nretry, n, i;
 
 	pthread_mutex_lock(&r->mu);
@@ -75,16 +89,15 @@ reaper_main(void *arg)
 		/* Only what was queued when the round began: a push during it
 		 * starts the next round, which retries this one's failures. */
 		for (n = r->ntodo; n > 0; n--) {
-			reaper_id id;
+			struct job j = r->todo[0];
 
-			memcpy(id, r->todo[0], sizeof(id));
 			r->ntodo--;
-			memmove(r->todo[0], r->todo[1],
+			memmove(&r->todo[0], &r->todo[1],
 				r->ntodo * sizeof(r->todo[0]));
-			remove_one(r, id, 0);
+			remove_one(r, &j, 0);
 		}
 		for (i = 0; i < nretry; i++)
-			remove_one(r, retry[i], 1);
+			remove_one(r, &retry[i], 1);
 	}
 	pthread_mutex_unlock(&r->mu);
 	return NULL;
@@ -126,13 +139,17 @@ reaper_new(const struct config *cfg)
 }
 
 int
-reaper_push(struct reaper *r, const char *id)
+reaper_push(struct reaper *r, const char *id, struct uid_lease *lease)
 {
 	int rc = -1;
 
 	pthread_mutex_lock(&r->mu);
 	if (r->ntodo < REAPER_QUEUE) {
-		snprintf(r->todo[r->ntodo++], sizeof(r->todo[0]), "%s", id);
+		struct job *j = &r->todo[r->ntodo++];
+
+		snprintf(j->id, sizeof(j->id), "%s", id);
+		j->lease = *lease;
+		memset(lease, 0, sizeof(*lease));
 		pthread_cond_signal(&r->cv);
 		rc = 0;
 	}
@@ -162,12 +179,16 @@ reaper_free(struct reaper *r)
 	pthread_mutex_unlock(&r->mu);
 	pthread_join(r->thread, NULL);
 	/* The thread is gone: its connection is ours for a last try. */
-	for (i = 0; i < r->nfailed; i++)
-		if (engine_remove(r->engine, r->failed[i], NULL) < 0)
-			log_error(
-				"container %.12s was not removed: the sweeper "
-				"must remove it",
-				r->failed[i]);
+	for (i = 0; i < r->nfailed; i++) {
+		if (engine_remove(r->engine, r->failed[i].id, NULL) == 0) {
+			uids_release(&r->failed[i].lease);
+			continue;
+		}
+		log_error("container %.12s was not removed: the sweeper must "
+			  "remove it",
+			  r->failed[i].id);
+		uids_abandon(&r->failed[i].lease);
+	}
 	engine_free(r->engine);
 	pthread_cond_destroy(&r->cv);
 	pthread_mutex_destroy(&r->mu);

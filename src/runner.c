@@ -104,15 +104,38 @@ runner_limits(const struct config *cfg, long memory_mb,
 	lim->cpus = cfg->cpus;
 	lim->pids = cfg->pids_limit;
 	lim->deadline_unix = 0;
+	lim->uid = 0;
 }
 
 int
-runner_warm(struct engine *e, const struct config *cfg, const char *owner,
-	    const struct policy_limits *want, struct warm *w,
+runner_drop(struct engine *e, const char *ref, struct uid_lease *lease)
+{
+	struct llsr_err err;
+
+	if (engine_remove(e, ref, &err) == 0) {
+		uids_release(lease);
+		return 0;
+	}
+	log_warn("removing container %.12s: %s", ref, err.message);
+	/* It may live on: its uid must not be given to another yet. */
+	uids_abandon(lease);
+	return -1;
+}
+
+/* A container a dead worker (or a removal given up) left holding a uid. */
+static int
+remove_left(void *engine, const char *name)
+{
+	return engine_remove(engine, name, NULL);
+}
+
+int
+runner_warm(struct engine *e, const struct config *cfg, struct uids *uids,
+	    const char *owner, const struct policy_limits *want, struct warm *w,
 	    struct llsr_err *err)
 {
 	struct policy_limits lim = *want;
-	json_object *spec;
+	json_object *spec = NULL;
 	char name[64];
 	int rc = -1;
 
@@ -121,12 +144,24 @@ runner_warm(struct engine *e, const struct config *cfg, const char *owner,
 	 * may remove it after that. */
 	lim.deadline_unix = (long)time(NULL) + cfg->pool_max_age_s +
 			    cfg->batch_timeout_ms / 1000 + 60;
-	spec = policy_container_spec(cfg, &lim, owner);
-	if (!spec)
-		return err_set(err, 500, "internal_error", "out of memory");
 	container_name(name, sizeof(name));
-	if (engine_create(e, name, spec, w->id, err) < 0)
+	/* The uid is held, and the name recorded with it, before the
+	 * container exists: whatever becomes of this worker, no other
+	 * container gets the uid while this one may live. */
+	if (uids && uids_take(uids, name, remove_left, e, &w->lease, err) < 0)
+		return -1;
+	lim.uid = w->lease.uid;
+	spec = policy_container_spec(cfg, &lim, owner);
+	if (!spec) {
+		uids_release(&w->lease);
+		return err_set(err, 500, "internal_error", "out of memory");
+	}
+	if (engine_create(e, name, spec, w->id, err) < 0) {
+		/* It may exist all the same (a timeout after the engine
+		 * created it): by name, as its id is unknown. */
+		runner_drop(e, name, &w->lease);
 		goto out;
+	}
 	/* Attach before start, so that nothing the harness says is missed. */
 	if (engine_attach(e, w->id, &w->st, err) < 0 ||
 	    engine_start(e, w->id, err) < 0) {
@@ -154,12 +189,11 @@ runner_warm_usable(const struct config *cfg, struct warm *w)
 void
 runner_warm_discard(struct engine *e, struct warm *w)
 {
-	struct llsr_err err;
-
 	engine_stream_free(w->st);
 	w->st = NULL;
-	if (w->id[0] && engine_remove(e, w->id, &err) < 0)
-		log_warn("removing container %.12s: %s", w->id, err.message);
+	if (w->id[0])
+		runner_drop(e, w->id, &w->lease);
+	uids_release(&w->lease); /* (no container: nothing to wait for) */
 	w->id[0] = '\0';
 }
 
@@ -190,8 +224,8 @@ take_warm(struct engine *e, const struct config *cfg,
  * of size lim, until the report line, wall_ms (plus the grace), or the
  * output cap. The raw stdout is left in out. */
 static int
-run_frame(struct engine *e, const struct config *cfg, const char *owner,
-	  const struct policy_limits *lim, struct warm *w,
+run_frame(struct engine *e, const struct config *cfg, struct uids *uids,
+	  const char *owner, const struct policy_limits *lim, struct warm *w,
 	  const struct buf *frame, const char *nonce, long wall_ms,
 	  struct run_outcome *o, struct buf *out, struct llsr_err *err)
 {
@@ -204,9 +238,11 @@ run_frame(struct engine *e, const struct config *cfg, const char *owner,
 
 	for (attempt = 0;; attempt++) {
 		o->warm = attempt == 0 && take_warm(e, cfg, lim, w, &c);
-		if (!o->warm && runner_warm(e, cfg, owner, lim, &c, err) < 0)
+		if (!o->warm &&
+		    runner_warm(e, cfg, uids, owner, lim, &c, err) < 0)
 			goto out;
 		memcpy(o->container_id, c.id, sizeof(o->container_id));
+		o->lease = c.lease;
 		st = c.st;
 
 		/* The time limit counts from the hand-over. */
@@ -227,7 +263,7 @@ run_frame(struct engine *e, const struct config *cfg, const char *owner,
 			 o->container_id);
 		engine_stream_free(st);
 		st = NULL;
-		engine_remove(e, o->container_id, NULL);
+		runner_drop(e, o->container_id, &o->lease);
 		o->container_id[0] = '\0';
 	}
 	engine_stream_close_write(st);
@@ -262,9 +298,9 @@ out:
 }
 
 int
-runner_run(struct engine *e, const struct config *cfg, const struct request *r,
-	   const char *owner, struct warm *w, struct run_outcome *o,
-	   struct llsr_err *err)
+runner_run(struct engine *e, const struct config *cfg, struct uids *uids,
+	   const struct request *r, const char *owner, struct warm *w,
+	   struct run_outcome *o, struct llsr_err *err)
 {
 	struct policy_limits lim;
 	struct buf frame, out;
@@ -279,7 +315,7 @@ runner_run(struct engine *e, const struct config *cfg, const struct request *r,
 		goto out;
 	}
 	runner_limits(cfg, r->memory_mb, &lim);
-	if (run_frame(e, cfg, owner, &lim, w, &frame, nonce,
+	if (run_frame(e, cfg, uids, owner, &lim, w, &frame, nonce,
 		      harness_run_ms(r->timeout_ms), o, &out, err) < 0)
 		goto out;
 	if (!o->timed_out && !o->output_over)
@@ -307,7 +343,7 @@ out:
 }
 
 int
-runner_run_batch(struct engine *e, const struct config *cfg,
+runner_run_batch(struct engine *e, const struct config *cfg, struct uids *uids,
 		 const struct request_set *rs, const char *owner,
 		 struct warm *w, struct run_outcome *o, struct llsr_err *err)
 {
@@ -340,6 +376,7 @@ runner_run_batch(struct engine *e, const struct config *cfg,
 	lim.cpus = cfg->batch_cpus;
 	lim.pids = cfg->pids_limit * parallel;
 	lim.deadline_unix = 0;
+	lim.uid = 0;
 	report_limit = cfg->report_limit_bytes * 4;
 
 	buf_init(&frame, (size_t)cfg->max_body_bytes * 2 + 4096);
@@ -350,8 +387,8 @@ runner_run_batch(struct engine *e, const struct config *cfg,
 		err_set(err, 500, "internal_error", "cannot build the job");
 		goto out;
 	}
-	if (run_frame(e, cfg, owner, &lim, w, &frame, nonce, wall, o, &out,
-		      err) < 0)
+	if (run_frame(e, cfg, uids, owner, &lim, w, &frame, nonce, wall, o,
+		      &out, err) < 0)
 		goto out;
 	if (!o->timed_out && !o->output_over)
 		o->report = harness_report_batch(out.data, out.len, nonce,

@@ -17,6 +17,7 @@
 #include "llsr/runner.h"
 #include "llsr/service.h"
 #include "llsr/sweep.h"
+#include "llsr/uids.h"
 
 #define SERVICE_POOL_MAX 16
 
@@ -24,6 +25,7 @@ struct service {
 	const struct config *cfg; /* borrowed */
 	struct engine *engine;
 	struct reaper *reaper;	     /* removes used containers */
+	struct uids *uids;	     /* NULL: uid_range off */
 	char owner[SWEEP_OWNER_MAX]; /* in container labels, see sweep.h */
 	struct run_outcome pending;  /* the last run's, released after it */
 	struct warm pool[SERVICE_POOL_MAX]; /* cfg->pool_size slots used */
@@ -64,6 +66,7 @@ service_free(struct service *s)
 	for (i = 0; i < s->cfg->pool_size; i++)
 		runner_warm_discard(s->engine, &s->pool[i]);
 	engine_free(s->engine);
+	uids_free(s->uids);
 	free(s);
 }
 
@@ -80,8 +83,8 @@ pool_fill(struct service *s)
 	for (i = 0; i < s->cfg->pool_size; i++) {
 		if (s->pool[i].id[0])
 			continue;
-		if (runner_warm(s->engine, s->cfg, s->owner, &lim, &s->pool[i],
-				&err) < 0) {
+		if (runner_warm(s->engine, s->cfg, s->uids, s->owner, &lim,
+				&s->pool[i], &err) < 0) {
 			log_warn("warming a container: %s", err.message);
 			return;
 		}
@@ -105,7 +108,26 @@ service_startup(struct service *s)
 {
 	struct llsr_err err;
 	int present = 0, known = 0;
+	long lo, hi;
 
+	if (config_uid_range(s->cfg, &lo, &hi)) {
+		s->uids = uids_open(s->cfg->uid_lock_dir, lo, hi, &err);
+		if (!s->uids) {
+			log_error(
+				"%s (config keys uid_range, uid_lock_dir; the "
+				"directory's parent must exist and be "
+				"writable by the workers' user)",
+				err.message);
+			return -1;
+		}
+		log_info("containers run as uids %ld-%ld (locks in %s)", lo, hi,
+			 s->cfg->uid_lock_dir);
+	} else {
+		log_warn("uid_range is off: every container runs as %s, and "
+			 "one submission can use up that uid's kernel limits "
+			 "for all",
+			 s->cfg->user);
+	}
 	if (engine_ping(s->engine, &err) < 0) {
 		log_warn("%s (will retry on each request)", err.message);
 		return 0;
@@ -179,10 +201,10 @@ service_run_code(struct service *s, const char *body, size_t len,
 	}
 	runner_outcome_init(o);
 	if (rs.batch)
-		rc = runner_run_batch(s->engine, s->cfg, &rs, s->owner,
+		rc = runner_run_batch(s->engine, s->cfg, s->uids, &rs, s->owner,
 				      pool_take(s), o, &err);
 	else
-		rc = runner_run(s->engine, s->cfg, rs.items, s->owner,
+		rc = runner_run(s->engine, s->cfg, s->uids, rs.items, s->owner,
 				pool_take(s), o, &err);
 	if (rc < 0) {
 		log_error("run failed: %s: %s", err.code, err.message);
@@ -267,14 +289,15 @@ static void
 release_used(struct service *s)
 {
 	struct run_outcome *o = &s->pending;
-	struct llsr_err err;
 
 	runner_outcome_release(o);
-	if (o->container_id[0] && reaper_push(s->reaper, o->container_id) < 0 &&
-	    engine_remove(s->engine, o->container_id, &err) < 0)
-		log_error("container %.12s not removed (%s): the sweeper must "
+	if (o->container_id[0] &&
+	    reaper_push(s->reaper, o->container_id, &o->lease) < 0 &&
+	    runner_drop(s->engine, o->container_id, &o->lease) < 0)
+		log_error("container %.12s not removed: the sweeper must "
 			  "remove it",
-			  o->container_id, err.message);
+			  o->container_id);
+	uids_release(&o->lease); /* (held without a container: none left) */
 	o->container_id[0] = '\0';
 }
 

@@ -52,6 +52,7 @@ class Unit:
         self.output_over = False  # O: the solution's output went over the cap
         self.exited = False       # the judge exited on its own
         self.spawn_error = None
+        self.handoff_error = None  # OSError: the job could not be handed over
         self.rc = self.s_rc = None
         self.we_killed = False
         self.oom = False
@@ -442,8 +443,16 @@ class Runner:
             return u
         try:
             self.handoff(pair, secret)
-        except OSError:
-            pass  # it died meanwhile: handled below like any early death
+        except OSError as e:
+            if e.errno not in llsr_setup.PEER_GONE:
+                # Not a death: the kernel refused (e.g. ETOOMANYREFS when
+                # our uid's in-flight descriptors are used up). The judge
+                # would wait for its job until the deadline.
+                pair.discard()
+                u = Unit(self, None, secret, discard)
+                u.handoff_error = e
+                return u
+            # it died meanwhile: handled below like any early death
         except BaseException:
             pair.discard()
             raise
@@ -462,6 +471,11 @@ class Runner:
                 self.error = llsr_report.error(
                     "HarnessError", "could not start the test processes: %s"
                     % os.strerror(u.spawn_error.errno or 0))
+                break
+            if u.handoff_error is not None:
+                self.error = llsr_report.error(
+                    "HarnessError", "could not hand the job to the test "
+                    "process: %s" % llsr_setup.errno_text(u.handoff_error))
                 break
             if u.oom and (not self.batch or (u.rc == -signal.SIGKILL and not u.we_killed)
                           or (u.s_rc == -signal.SIGKILL and not u.s_we_killed)):

@@ -2,10 +2,22 @@
 receive it, read it, take its limits, choose its place in the OOM order.
 Shared by llsr_judge and llsr_solution (and the fork server)."""
 
+import errno
 import os
 import sys
 
 from llsr_text import _load
+
+# A send to a peer fails with these when the peer is gone; any other errno
+# of a job hand-off is the kernel refusing it (ETOOMANYREFS when the uid's
+# descriptors in flight are used up, EMFILE, ENOBUFS, ...).
+PEER_GONE = (errno.EPIPE, errno.ECONNRESET, errno.ECONNREFUSED, errno.ENOTCONN)
+
+
+def errno_text(e):
+    """An OSError as "ENAME (text)", for a message that names the cause."""
+    n = e.errno or 0
+    return "%s (%s)" % (errno.errorcode.get(n, "errno %d" % n), os.strerror(n))
 
 
 def recv_job(chan):

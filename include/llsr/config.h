@@ -12,6 +12,17 @@
 enum config_log_target { CONFIG_LOG_STDERR = 0, CONFIG_LOG_SYSLOG };
 /* PID 1 of the sandbox: the harness itself, or the engine's docker-init. */
 enum config_init { CONFIG_INIT_HARNESS = 0, CONFIG_INIT_DOCKER };
+/* Whether uid_range may contain the uid or gid of key user. */
+enum config_uid_overlap {
+	CONFIG_UID_OVERLAP_REFUSE = 0,
+	CONFIG_UID_OVERLAP_ALLOW
+};
+
+/* The most sandbox uids one worker holds beyond its warm pool: the run in
+ * hand, and containers waiting for their removal (the reaper's queue, its
+ * retries, and the one it is removing: see reaper.h). uid_range must hold
+ * max_workers * (pool_size + CONFIG_UIDS_PER_WORKER) uids. */
+#define CONFIG_UIDS_PER_WORKER 50
 
 /* Bearer tokens: at most this many, each of 16 to CONFIG_TOKEN_MAX bytes of
  * the RFC 6750 b64token alphabet (A-Z a-z 0-9 - . _ ~ + /, then '=' padding).
@@ -31,11 +42,16 @@ struct config {
 
 	/* Sandbox */
 	char image[256];
-	char runtime[64]; /* "" = the engine's default, or e.g. "runsc" */
-	int init;	  /* enum config_init */
-	char user[64];	  /* uid:gid inside the container */
-	long memory_mb;	  /* cap and default; client may lower */
-	long timeout_ms;  /* cap and default wall clock of a run */
+	char runtime[64];   /* "" = the engine's default, or e.g. "runsc" */
+	int init;	    /* enum config_init */
+	char user[64];	    /* uid:gid inside the container (uid_range off) */
+	char uid_range[64]; /* "LO-HI": a uid of its own per container;
+			     * "off": every container runs as user */
+	int uid_range_overlap;	/* enum config_uid_overlap */
+	char uid_lock_dir[512]; /* the uids' lock files (see uids.h) */
+	long max_workers;	/* workers sharing the range, for the check */
+	long memory_mb;		/* cap and default; client may lower */
+	long timeout_ms;	/* cap and default wall clock of a run */
 	double cpus;
 	long pids_limit;
 	long tmpfs_mb;
@@ -100,6 +116,10 @@ int config_load(struct config *c, const char *path, FILE *errout);
 /* Checks the cross-key rules (e.g. https URL needs no cert but unix needs a
  * path). Same reporting as config_load with line 0. Returns problem count. */
 int config_validate(const struct config *c, const char *path, FILE *errout);
+
+/* The range of key uid_range: 1 with *lo and *hi set, 0 when it is off
+ * (every container runs as key user). c must be valid. */
+int config_uid_range(const struct config *c, long *lo, long *hi);
 
 /* Writes every key with its current value, in table order, as a valid
  * config file; the tokens are never written: a non-empty auth_tokens comes

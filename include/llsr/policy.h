@@ -21,6 +21,7 @@ struct policy_limits {
 	double cpus;
 	long pids;
 	long deadline_unix; /* when the container must be gone at the latest */
+	long uid; /* its uid and gid (from uid_range); 0: the config's user */
 };
 
 /* Returns a new spec (caller frees with json_object_put), or NULL on ENOMEM.

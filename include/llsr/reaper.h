@@ -10,6 +10,7 @@
 
 #include "llsr/config.h"
 #include "llsr/engine.h"
+#include "llsr/uids.h"
 
 #define REAPER_QUEUE 16
 
@@ -20,9 +21,12 @@ struct reaper;
 struct reaper *reaper_new(const struct config *cfg);
 
 /* Queues the container id for removal; removals that failed earlier are
- * tried again with it. -1 when the queue is full: the caller removes it
- * itself. */
-int reaper_push(struct reaper *r, const char *id);
+ * tried again with it. The reaper takes ownership of *lease (the uid the
+ * container runs as; it may be empty) and zeroes it: the uid is released
+ * once the container is removed, or abandoned (see uids.h) when the
+ * removal is given up. -1 when the queue is full: the caller removes the
+ * container itself and still owns the lease. */
+int reaper_push(struct reaper *r, const char *id, struct uid_lease *lease);
 
 /* Has the removals that failed tried again now (periodic upkeep). */
 void reaper_kick(struct reaper *r);

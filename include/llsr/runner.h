@@ -15,6 +15,7 @@
 #include "llsr/harness.h"
 #include "llsr/policy.h"
 #include "llsr/request.h"
+#include "llsr/uids.h"
 
 /* How long past the client's time limit the harness gets to report before
  * the runner kills the container itself. */
@@ -28,23 +29,27 @@ struct warm {
 	struct engine_stream *st;
 	int64_t born_ms;	  /* clock_now_ms when it was made */
 	struct policy_limits lim; /* the size it was made at */
+	struct uid_lease lease;	  /* the uid it runs as, until removed */
 };
 
 /* The size of a single run's sandbox at memory_mb. */
 void runner_limits(const struct config *cfg, long memory_mb,
 		   struct policy_limits *lim);
 
-/* Makes a container ready at size lim. On failure nothing is left behind
- * (a container created half-way is removed) and w is empty. */
-int runner_warm(struct engine *e, const struct config *cfg, const char *owner,
-		const struct policy_limits *lim, struct warm *w,
-		struct llsr_err *err);
+/* Makes a container ready at size lim, running as a uid of its own taken
+ * from uids (or as the config's user when uids is NULL: uid_range off).
+ * On failure nothing is left behind (a container created half-way is
+ * removed) and w is empty; err is 503 uid_exhausted when no uid is free. */
+int runner_warm(struct engine *e, const struct config *cfg, struct uids *uids,
+		const char *owner, const struct policy_limits *lim,
+		struct warm *w, struct llsr_err *err);
 
 /* 1 when w can still take a job: younger than pool_max_age_s and its stream
  * idle (a closed or chatty stream means the container or engine died). */
 int runner_warm_usable(const struct config *cfg, struct warm *w);
 
-/* Removes w's container; w is empty afterwards. w can be empty. */
+/* Removes w's container and frees its uid; w is empty afterwards. w can
+ * be empty. */
 void runner_warm_discard(struct engine *e, struct warm *w);
 
 struct run_outcome {
@@ -54,12 +59,14 @@ struct run_outcome {
 			      * array of them), or NULL */
 	char report_error[HARNESS_WHY_MAX]; /* why the report line was
 					     * refused; "" when none came */
-	int timed_out;	    /* the runner's own wall clock killed it */
-	int output_over;    /* the stream went past the read cap */
-	int oom_killed;	    /* the engine says the kernel OOM-killed it */
-	int exit_code;	    /* container exit code, -1 unknown */
-	double duration_ms; /* from hand-over to the end of the run */
-	struct buf diag;    /* the harness's own stderr, capped */
+	int timed_out;		/* the runner's own wall clock killed it */
+	int output_over;	/* the stream went past the read cap */
+	int oom_killed;		/* the engine says the kernel OOM-killed it */
+	int exit_code;		/* container exit code, -1 unknown */
+	double duration_ms;	/* from hand-over to the end of the run */
+	struct buf diag;	/* the harness's own stderr, capped */
+	struct uid_lease lease; /* container_id's uid: whoever removes the
+				 * container releases it (runner_drop) */
 };
 
 void runner_outcome_init(struct run_outcome *o);
@@ -73,7 +80,7 @@ void runner_outcome_init(struct run_outcome *o);
  * missing, policy refused). In every case runner_outcome_release must be
  * called on o, and the container in o->container_id (if any) removed.
  * owner is written into the containers' labels. */
-int runner_run(struct engine *e, const struct config *cfg,
+int runner_run(struct engine *e, const struct config *cfg, struct uids *uids,
 	       const struct request *r, const char *owner, struct warm *w,
 	       struct run_outcome *o, struct llsr_err *err);
 
@@ -83,12 +90,17 @@ int runner_run(struct engine *e, const struct config *cfg,
  * success o->report is an array of rs->n reports, or NULL as for
  * runner_run. Same contract as runner_run otherwise. */
 int runner_run_batch(struct engine *e, const struct config *cfg,
-		     const struct request_set *rs, const char *owner,
-		     struct warm *w, struct run_outcome *o,
+		     struct uids *uids, const struct request_set *rs,
+		     const char *owner, struct warm *w, struct run_outcome *o,
 		     struct llsr_err *err);
 
-/* Frees what o holds but its container, whose id stays in o->container_id.
- * Safe to call twice. */
+/* Removes the container ref (an id or a name) and then releases *lease,
+ * or abandons it (uids.h) when the container could not be removed. 0 when
+ * removed. */
+int runner_drop(struct engine *e, const char *ref, struct uid_lease *lease);
+
+/* Frees what o holds but its container, whose id stays in o->container_id,
+ * and whose uid stays in o->lease. Safe to call twice. */
 void runner_outcome_release(struct run_outcome *o);
 
 #endif

@@ -56,6 +56,20 @@ tests/hostile/cases.json lists, in order, for each case:
                   max_elapsed_s of the whole request)
   forgeable       informational: a case the service may legitimately lose
                   (e.g. "isolation": "in_process"), marked in its TAP name
+  alongside       correct requests sent while this case's attack holds:
+                  {"while_comm": NAME, "file", "tests", "options",
+                  "expect", "count"}. The case's request is sent; once a
+                  host process named NAME (/proc/PID/comm: the attack
+                  marks itself when it holds) is seen, the alongside
+                  request is sent, one at a time, until `count` of them
+                  ran wholly while NAME was alive (seen before the send
+                  and after the answer; a new round of the attack is sent
+                  if it ended first, at most 4 rounds). Every alongside
+                  answer must match its expect. Under a runtime that hides
+                  the sandbox's processes from the host (config key
+                  runtime set, e.g. runsc) NAME cannot be seen: the
+                  alongside requests are then sent once the case's request
+                  is, and only their verdicts count
   serial          run alone (cases that form a sequence: 09/10, 20/21)
   repeat          send it this many times (each verdict must match): for
                   attacks whose effect is intermittent
@@ -129,6 +143,7 @@ DOCKER_SOCK = "/var/run/docker.sock"
 LABEL = "ll-solution-runner"
 MARK = "LLSRHOSTILE"
 SANDBOX_UID = 10001
+SANDBOX_RANGE = (100000, 165535)   # the default uid_range; see main()
 GRACE_S = 1.5          # RUNNER_GRACE_MS of the service
 SLACK_S = 20.0         # container create/start/remove on a busy engine
 LEAK_WAIT_S = 20.0
@@ -413,7 +428,8 @@ def scan_markers(since):
                 full = e.path
                 if MARK in e.name:
                     found.append("marker: %r" % full)
-                elif st.st_uid == SANDBOX_UID and st.st_mtime >= since:
+                elif (st.st_uid == SANDBOX_UID or SANDBOX_RANGE[0] <= st.st_uid
+                      <= SANDBOX_RANGE[1]) and st.st_mtime >= since:
                     found.append("sandbox-uid file: %r" % full)
                 if depth > 1 and e.is_dir(follow_symlinks=False) and \
                         not full.startswith(("/proc", "/sys")):
@@ -627,6 +643,63 @@ def check_verdict(case, http_status, body, elapsed, subst):
     return problems
 
 
+def comm_alive(name):
+    """Whether a host process is named `name` (/proc/PID/comm)."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/comm" % pid, "rb") as f:
+                if f.read().rstrip(b"\n") == name.encode():
+                    return True
+        except OSError:
+            pass
+    return False
+
+
+def run_alongside(svc, c, tests, subst, hidden):
+    """The case's request (the attack) in a thread, and its alongside
+    requests while the attack holds (see `alongside` above). Returns
+    (problems of the alongside requests, how many ran wholly alongside,
+    the attack's last answer)."""
+    al = c["alongside"]
+    want = int(al.get("count", 2))
+    a_tests = substitute(al.get("tests", ""), subst)
+    a_case = {"expect": al.get("expect", {}), "options": al.get("options", {})}
+    timeout = c.get("options", {}).get("timeout_ms", 10000) / 1000.0 + 90
+    probs, overlapped, answer, sent = [], 0, None, 0
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        for rnd in range(4):
+            attack = pool.submit(svc.run_code, c["code"], tests, c.get("options", {}),
+                                 timeout)
+            end = time.monotonic() + 60
+            while not hidden and not comm_alive(al["while_comm"]) and not attack.done() \
+                    and time.monotonic() < end:
+                time.sleep(0.05)
+            if not hidden and not comm_alive(al["while_comm"]):
+                probs.append("round %d: the attack never held (no host process named %s)"
+                             % (rnd + 1, al["while_comm"]))
+                answer = attack.result()
+                break
+            while overlapped < want and (hidden or comm_alive(al["while_comm"])):
+                st, hdr, body, elapsed = svc.run_code(al["code"], a_tests,
+                                                      al.get("options", {}), 60)
+                sent += 1
+                held = hidden or comm_alive(al["while_comm"])
+                p = check_verdict(a_case, st, body, elapsed, subst)
+                probs += ["alongside request %d%s: %s" % (
+                    sent, "" if held else " (after the attack ended)", x) for x in p]
+                if held:
+                    overlapped += 1
+            answer = attack.result()
+            if overlapped >= want or probs:
+                break
+    if not probs and overlapped < want:
+        probs.append("only %d correct requests ran wholly alongside the attack in 4 "
+                     "rounds (%d wanted)" % (overlapped, want))
+    return probs, overlapped, answer
+
+
 def trivial_requests(svc, n):
     code = b"def f():\n    return 1\n"
     tests = "assert f() == 1\n"
@@ -668,6 +741,9 @@ def load_cases(only, manifest=MANIFEST, cases_dir=CASES_DIR):
                 with open(os.path.join(cases_dir, sub["file"]), "rb") as f:
                     sub["code"] = f.read()
             continue
+        if "alongside" in c:
+            with open(os.path.join(cases_dir, c["alongside"]["file"]), "rb") as f:
+                c["alongside"]["code"] = f.read()
         with open(os.path.join(cases_dir, c["file"]), "rb") as f:
             c["code"] = f.read()
     if only:
@@ -772,6 +848,17 @@ def main():
                            "pool_size")
             warm = int(v) if v and v.isdigit() else DEFAULT_POOL_SIZE
         log("allowing %d warm container(s) per worker" % warm)
+        conf_path = os.path.abspath(args.conf) if args.bin else \
+            os.path.join(rundir or "/nonexistent", "ll-solution-runner.conf")
+        # Processes in the sandbox are host processes but under gVisor.
+        hidden_procs = bool(conf_value(conf_path, "runtime"))
+        v = conf_value(conf_path, "uid_range")
+        m = re.match(r"^(\d+)-(\d+)$", v or "")
+        if m:
+            global SANDBOX_RANGE
+            SANDBOX_RANGE = (int(m.group(1)), int(m.group(2)))
+        elif v == "off":
+            SANDBOX_RANGE = (0, -1)
         extra = sorted({p for c in cases for p in c.get("host_unchanged", [])})
         host = HostState(rundir, extra)
 
@@ -813,6 +900,20 @@ def main():
                 n = int(c.get("repeat", 1))
                 got, times, worker = None, [], "?"
                 c["_reqids"] = []
+                if "alongside" in c:
+                    probs, overlapped, answer = run_alongside(svc, c, tests, subst,
+                                                              hidden_procs)
+                    st, hdr, body, elapsed = answer
+                    times.append(elapsed)
+                    worker = hdr.get("x-request-id", "?")
+                    c["_reqids"].append(worker)
+                    try:
+                        got = "%s, %d alongside" % (json.loads(body.decode("utf-8")).get(
+                            "status"), overlapped)
+                    except Exception:
+                        got = None
+                    probs += check_verdict(c, st, body, elapsed, subst)
+                    return probs, got, times, worker
                 for k in range(n):
                     try:
                         st, hdr, body, elapsed = svc.run_code(c.get("code"), tests,

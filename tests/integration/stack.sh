@@ -38,6 +38,7 @@ start() {
 	chown www-data "$run/log"
 	chmod 777 "$run/log"
 	"$run/bin/ll-solution-runner" --check-config "$run/ll-solution-runner.conf" >/dev/null
+	lock_dir "$run"
 
 	start_workers "$run" "$workers"
 
@@ -72,6 +73,20 @@ start_workers() {
 		>>"$run/log/workers.log" 2>&1 &
 	echo $! >"$run/spawn.pid"
 	echo "$workers" >"$run/workers.n"
+}
+
+# The sandbox uids' lock directory (uid_lock_dir; shared by every stack on
+# the host that uses the same range): the workers create it in a parent
+# they can write to; /run/ll-solution-runner is the systemd unit's
+# RuntimeDirectory, made here when it is missing.
+lock_dir() {
+	local run=$1 dump dir
+	dump=$("$run/bin/ll-solution-runner" -c "$run/ll-solution-runner.conf" --dump-config)
+	case "$dump" in *'uid_range = "off"'*) return 0 ;; esac
+	dir=$(printf '%s\n' "$dump" | sed -n 's/^uid_lock_dir = "\(.*\)"$/\1/p')
+	[ -n "$dir" ] && [ ! -d "$dir" ] || return 0
+	mkdir -p "$(dirname "$dir")"
+	install -d -o "$worker_user" -g "$worker_user" -m 0700 "$dir"
 }
 
 start_lighttpd() {

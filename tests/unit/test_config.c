@@ -89,6 +89,10 @@ assert_config_eq(const struct config *a, const struct config *b)
 	S(image);
 	S(runtime);
 	S(user);
+	S(uid_range);
+	N(uid_range_overlap);
+	S(uid_lock_dir);
+	N(max_workers);
 	N(memory_mb);
 	N(timeout_ms);
 	N(cpus);
@@ -271,6 +275,20 @@ static const struct {
 	{"user", ":1", "uid:gid"},
 	{"user", "1:", "uid:gid"},
 	{"user", "\"1: 2\"", "uid:gid"},
+	{"uid_range", "0-100", "root"},
+	{"uid_range", "100", "LO-HI"},
+	{"uid_range", "200-100", "LO-HI"},
+	{"uid_range", "-5-100", "LO-HI"},
+	{"uid_range", "100-", "LO-HI"},
+	{"uid_range", "100-2147483648", "LO-HI"},
+	{"uid_range", "\"100 - 200\"", "LO-HI"},
+	{"uid_range", "on", "LO-HI"},
+	{"uid_range", "", "LO-HI"},
+	{"uid_range_overlap", "yes", "not one of refuse allow"},
+	{"uid_lock_dir", "run/uids", "absolute"},
+	{"uid_lock_dir", "", "absolute"},
+	{"max_workers", "0", "out of range"},
+	{"max_workers", "257", "out of range"},
 	{"user",
 	 "\"0123456789012345678901234567890123456789"
 	 "0123456789012345678901234:1\"",
@@ -589,6 +607,46 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+/* uid_range against user and against the containers that can be live. */
+START_TEST(test_uid_range_rules)
+{
+	struct config c;
+	long lo, hi;
+
+	config_defaults(&c);
+	ck_assert_int_eq(config_uid_range(&c, &lo, &hi), 1);
+	ck_assert_int_eq(lo, 100000);
+	ck_assert_int_eq(hi, 165535);
+	ck_assert_int_eq(load(&c, "uid_range = off\n"), 0);
+	ck_assert_int_eq(config_uid_range(&c, &lo, &hi), 0);
+	/* The shared uid of user (10001) inside the range: refused, unless
+	 * the operator says so. */
+	expect_problem("uid_range = 10000-20000\n", 0, "uid_range_overlap");
+	expect_problem("user = 30000:500\nuid_range = 100-1000000\n", 0,
+		       "contains the uid or gid of user");
+	ck_assert_msg(load(&c, "uid_range = 10000-20000\n"
+			       "uid_range_overlap = allow\n") == 0,
+		      "%s", errs);
+	ck_assert_int_eq(load(&c, "uid_range = 20000-30000\n"
+				  "user = 10001:10001\n"),
+			 0);
+	/* Large enough for max_workers * (pool_size + 50): 64 * 51. */
+	expect_problem("uid_range = 200000-203262\n", 0, "widen the range");
+	ck_assert_int_eq(load(&c, "uid_range = 200000-203263\n"), 0);
+	expect_problem("uid_range = 200000-200000\n", 0, "3264");
+	ck_assert_int_eq(load(&c, "uid_range = 200000-200049\n"
+				  "max_workers = 1\npool_size = 0\n"),
+			 0);
+	expect_problem("uid_range = 200000-200050\n"
+		       "max_workers = 1\npool_size = 2\n",
+		       0, "52");
+	/* uid_range off: nothing to check. */
+	ck_assert_int_eq(load(&c, "uid_range = off\nmax_workers = 256\n"
+				  "pool_size = 16\n"),
+			 0);
+}
+END_TEST
+
 START_TEST(test_cross_key)
 {
 	struct config c;
@@ -726,6 +784,7 @@ config_suite(void)
 
 	tc = tcase_create("validate");
 	tcase_add_test(tc, test_cross_key);
+	tcase_add_test(tc, test_uid_range_rules);
 	tcase_add_test(tc, test_validate_struct);
 	suite_add_tcase(s, tc);
 	return s;

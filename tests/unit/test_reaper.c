@@ -16,6 +16,7 @@
 
 #include "llsr/config.h"
 #include "llsr/reaper.h"
+#include "llsr/uids.h"
 #include "tap_main.h"
 
 struct fake {
@@ -167,7 +168,7 @@ START_TEST(removes_every_queued_container)
 	ck_assert_ptr_nonnull(r);
 	for (i = 0; i < 5; i++) {
 		id_of(i, id);
-		ck_assert_int_eq(reaper_push(r, id), 0);
+		ck_assert_int_eq(reaper_push(r, id, &(struct uid_lease){0, -1}), 0);
 	}
 	/* Freeing waits for the queue: all five were asked for. */
 	reaper_free(r);
@@ -205,10 +206,10 @@ START_TEST(failure_is_retried_after_the_next_push)
 	ck_assert_ptr_nonnull(r);
 	id_of(7, a);
 	id_of(8, b);
-	ck_assert_int_eq(reaper_push(r, a), 0);
+	ck_assert_int_eq(reaper_push(r, a, &(struct uid_lease){0, -1}), 0);
 	wait_deletes(1);
 	set_status(204);
-	ck_assert_int_eq(reaper_push(r, b), 0);
+	ck_assert_int_eq(reaper_push(r, b, &(struct uid_lease){0, -1}), 0);
 	wait_deletes(3);
 	reaper_free(r);
 	/* The new one first, then the one that failed; nothing more. */
@@ -231,7 +232,7 @@ START_TEST(failure_is_retried_on_a_kick)
 	r = reaper_new(&cfg);
 	ck_assert_ptr_nonnull(r);
 	id_of(7, a);
-	ck_assert_int_eq(reaper_push(r, a), 0);
+	ck_assert_int_eq(reaper_push(r, a, &(struct uid_lease){0, -1}), 0);
 	wait_deletes(1);
 	set_status(204);
 	reaper_kick(r);
@@ -254,7 +255,7 @@ START_TEST(failure_is_retried_once_at_the_end)
 	r = reaper_new(&cfg);
 	ck_assert_ptr_nonnull(r);
 	id_of(7, a);
-	ck_assert_int_eq(reaper_push(r, a), 0);
+	ck_assert_int_eq(reaper_push(r, a, &(struct uid_lease){0, -1}), 0);
 	/* Not retried in a loop while the engine refuses: tried, then tried
 	 * once more by reaper_free, then left to the sweeper. */
 	reaper_free(r);
@@ -275,7 +276,7 @@ START_TEST(full_queue_is_refused)
 	r = reaper_new(&cfg);
 	ck_assert_ptr_nonnull(r);
 	id_of(0, id);
-	ck_assert_int_eq(reaper_push(r, id), 0);
+	ck_assert_int_eq(reaper_push(r, id, &(struct uid_lease){0, -1}), 0);
 	/* The first removal is in the engine's hands and hangs there. */
 	pthread_mutex_lock(&fk.mu);
 	while (!fk.holding)
@@ -283,10 +284,10 @@ START_TEST(full_queue_is_refused)
 	pthread_mutex_unlock(&fk.mu);
 	for (i = 1; i <= REAPER_QUEUE; i++) {
 		id_of(i, id);
-		ck_assert_int_eq(reaper_push(r, id), 0);
+		ck_assert_int_eq(reaper_push(r, id, &(struct uid_lease){0, -1}), 0);
 	}
 	id_of(99, id);
-	ck_assert_int_eq(reaper_push(r, id), -1);
+	ck_assert_int_eq(reaper_push(r, id, &(struct uid_lease){0, -1}), -1);
 	pthread_mutex_lock(&fk.mu);
 	fk.hold = 0;
 	pthread_cond_broadcast(&fk.cv);
@@ -294,6 +295,72 @@ START_TEST(full_queue_is_refused)
 	reaper_free(r);
 	ck_assert_int_eq(deletes(), REAPER_QUEUE + 1);
 	fake_stop();
+}
+END_TEST
+
+/* A remove callback that says whether it was asked. */
+static int removed_left;
+
+static int
+note_remove(void *arg, const char *name)
+{
+	(void)arg;
+	(void)name;
+	removed_left++;
+	return 0;
+}
+
+/* The uid goes with the container: released when the removal succeeded,
+ * abandoned (its record kept, so that its next taker removes the container
+ * first) when the reaper gave up. */
+START_TEST(uids_follow_the_removal)
+{
+	char dir[] = "/tmp/llsr-reaper-uids.XXXXXX", path[64];
+	struct uid_lease a, b, again;
+	struct llsr_err err;
+	struct config cfg;
+	struct reaper *r;
+	struct uids *u;
+	char id[ENGINE_ID_LEN + 1];
+	long i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	u = uids_open(dir, 500, 501, &err);
+	ck_assert_ptr_nonnull(u);
+	ck_assert_int_eq(uids_take(u, "ca", note_remove, NULL, &a, &err), 0);
+	ck_assert_int_eq(uids_take(u, "cb", note_remove, NULL, &b, &err), 0);
+	fake_start(&cfg);
+	r = reaper_new(&cfg);
+	ck_assert_ptr_nonnull(r);
+	id_of(1, id);
+	ck_assert_int_eq(reaper_push(r, id, &a), 0);
+	ck_assert_int_eq(a.uid, 0); /* the reaper owns it now */
+	reaper_free(r);
+	fake_stop();
+	fake_start(&cfg);
+	fk.status = 500;
+	r = reaper_new(&cfg);
+	id_of(2, id);
+	ck_assert_int_eq(reaper_push(r, id, &b), 0);
+	reaper_free(r);
+	fake_stop();
+	/* 500 came free with a clean record; 501 is free but names cb. */
+	removed_left = 0;
+	ck_assert_int_eq(uids_take(u, "c1", note_remove, NULL, &a, &err), 0);
+	ck_assert_int_eq(a.uid, 500);
+	ck_assert_int_eq(removed_left, 0);
+	ck_assert_int_eq(uids_take(u, "c2", note_remove, NULL, &again, &err),
+			 0);
+	ck_assert_int_eq(again.uid, 501);
+	ck_assert_int_eq(removed_left, 1);
+	uids_release(&a);
+	uids_release(&again);
+	uids_free(u);
+	for (i = 500; i <= 501; i++) {
+		snprintf(path, sizeof(path), "%s/%ld", dir, i);
+		unlink(path);
+	}
+	rmdir(dir);
 }
 END_TEST
 
@@ -309,6 +376,7 @@ reaper_suite(void)
 	tcase_add_test(tc, failure_is_retried_on_a_kick);
 	tcase_add_test(tc, failure_is_retried_once_at_the_end);
 	tcase_add_test(tc, full_queue_is_refused);
+	tcase_add_test(tc, uids_follow_the_removal);
 	suite_add_tcase(s, tc);
 	return s;
 }
