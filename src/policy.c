@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include <json-c/json.h>
 
@@ -30,6 +31,22 @@ ulimit(const char *name, long long v)
 	json_object_object_add(u, "Soft", json_object_new_int64(v));
 	json_object_object_add(u, "Hard", json_object_new_int64(v));
 	return u;
+}
+
+long
+policy_engine_pids(const struct config *cfg, long pids)
+{
+	long n;
+
+	if (strcmp(cfg->runtime, "runsc") != 0)
+		return pids;
+	/* gVisor (ptrace platform) backs each sandboxed process with host
+	 * processes and threads of its own, all counted by the engine's
+	 * limit, and a sentry that cannot get one panics and takes the
+	 * whole sandbox down: with 64, one per-test timeout (a fresh judge
+	 * and solution server) was enough. */
+	n = pids * POLICY_RUNSC_PIDS_FACTOR;
+	return n > POLICY_PIDS_MAX ? POLICY_PIDS_MAX : n;
 }
 
 json_object *
@@ -113,7 +130,8 @@ policy_container_spec(const struct config *cfg, const struct policy_limits *lim,
 		host, "NanoCpus",
 		json_object_new_int64((long long)(lim->cpus * 1e9)));
 	json_object_object_add(host, "PidsLimit",
-			       json_object_new_int64(lim->pids));
+			       json_object_new_int64(
+				       policy_engine_pids(cfg, lim->pids)));
 	json_object_array_add(ulimits, ulimit("nofile", cfg->nofile));
 	json_object_array_add(ulimits,
 			      ulimit("fsize", (long long)cfg->fsize_mb << 20));

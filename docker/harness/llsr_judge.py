@@ -59,6 +59,15 @@ def main(argv):
     _stdout, _stderr = sys.stdout, sys.stderr
     _modules = sys.modules
 
+    # Non-dumpable before anything else: exec'd from the execute-only
+    # interpreter (or forked by the fork server) we already are, but gVisor
+    # refuses to exec that and we are the ordinary interpreter there. Until
+    # this line only an ancestor could attach to us (gVisor enforces Yama
+    # ptrace_scope 1), and no user code runs before it: the solution gets
+    # its part of the job from us, after this.
+    dumpable = llsr_setup.prctl_dumpable()
+    if dumpable is None or not dumpable(0):
+        _exit(70)
     chan, sock, s_out, s_err = (int(a) for a in argv[1:5])
     for fd in (chan, sock, s_out, s_err):
         os.set_inheritable(fd, False)

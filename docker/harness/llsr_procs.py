@@ -9,7 +9,11 @@ Who runs what:
     whose executable its user cannot read is never dumpable), so no code
     of the sandbox's uid can ptrace it or open its /proc/<pid>/mem, not
     even in the instant after exec; in a batch, forked by the fork server,
-    whose non-dumpable state it inherits;
+    whose non-dumpable state it inherits. It also prctl()s itself
+    non-dumpable as its first act: under gVisor (runsc), which refuses to
+    exec a file its user cannot read, XPYTHON falls back to the ordinary
+    interpreter (see _spawn), and in the instant before that prctl only an
+    ancestor could attach, for gVisor enforces Yama ptrace_scope 1;
   - a solution server (llsr_solution): exec'd from the ordinary interpreter
     in a single run (nothing of the run lives in it; it may read its own
     /proc and sets its own oom_score_adj); in a batch forked by the fork
@@ -36,6 +40,7 @@ _X = os.path.join(HERE, "bin", "python3")
 # The execute-only interpreter (installed by the image); on a host (the
 # harness's own tests) the ordinary one, which then prctl()s itself.
 XPYTHON = _X if os.access(_X, os.X_OK) else sys.executable
+XONLY_REFUSED = False  # the kernel refused to exec XPYTHON (gVisor): see _spawn
 SPAWN_RETRY_S = 2.0
 ENV_KEYS = ("PATH", "LANG", "HOME")
 
@@ -480,11 +485,25 @@ def _spawn(zygote, role, fds, python, script):
             return zygote.fork(role, fds)
         except ZygoteGone:
             pass
+    global XPYTHON, XONLY_REFUSED
     rest = fds[2:]
-    p = subprocess.Popen(
-        [python, "-I", "-S", script] + [str(fd) for fd in rest],
-        stdin=subprocess.DEVNULL, stdout=fds[0], stderr=fds[1], env=child_env(),
-        pass_fds=rest, close_fds=True, start_new_session=True)
+    while True:
+        try:
+            p = subprocess.Popen(
+                [python, "-I", "-S", script] + [str(fd) for fd in rest],
+                stdin=subprocess.DEVNULL, stdout=fds[0], stderr=fds[1], env=child_env(),
+                pass_fds=rest, close_fds=True, start_new_session=True)
+            break
+        except PermissionError:
+            # gVisor's exec reads the file as its user: an execute-only
+            # interpreter is EACCES there. Use the ordinary one from now on;
+            # judges and solution servers prctl() themselves non-dumpable
+            # before any user code runs (and gVisor's Yama scope 1 keeps
+            # every non-ancestor from attaching to them before that).
+            if python != _X or XPYTHON != _X:
+                raise
+            XPYTHON, XONLY_REFUSED = sys.executable, True
+            python = XPYTHON
     if OWN is not None:
         OWN.add(p.pid)
         SPAWNED.append("exec")

@@ -24,6 +24,15 @@ struct policy_limits {
 	long uid; /* its uid and gid (from uid_range); 0: the config's user */
 };
 
+/* Under runtime "runsc" the engine's pids limit counts gVisor's own host
+ * processes and threads too: the container gets this many times the
+ * configured limit (at most POLICY_PIDS_MAX). */
+#define POLICY_RUNSC_PIDS_FACTOR 8
+#define POLICY_PIDS_MAX 65536
+
+/* The PidsLimit given to the engine for a sandbox of pids processes. */
+long policy_engine_pids(const struct config *cfg, long pids);
+
 /* Returns a new spec (caller frees with json_object_put), or NULL on ENOMEM.
  * owner is a free-form string identifying the worker (host:pid:start). */
 json_object *policy_container_spec(const struct config *cfg,
