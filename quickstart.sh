@@ -24,7 +24,7 @@ WORKER_USER=ll-solution-runner
 PACKAGES="build-essential autoconf automake libtool pkg-config
 libjson-c-dev libcurl4-gnutls-dev libfcgi-dev check
 spawn-fcgi multiwatch lighttpd apache2 docker.io debootstrap
-curl ca-certificates openssl socat python3 clang libclang-rt-14-dev"
+curl ca-certificates openssl socat python3 clang libclang-rt-14-dev runsc"
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'quickstart: %s\n' "$*" >&2; exit 1; }
@@ -52,6 +52,54 @@ ensure_user() {
 
 engine_up() {
 	curl -fsS --max-time 5 --unix-socket "$DOCKER_SOCK" http://localhost/_ping >/dev/null 2>&1
+}
+
+# gVisor's runsc as an engine runtime (config `runtime = runsc`): no network
+# of its own, and the engine's seccomp profile enforced inside gVisor too
+# (without --oci-seccomp runsc ignores it). daemon.json is merged, never
+# replaced; a running dockerd reloads runtimes on SIGHUP, no restart.
+DAEMON_JSON=/etc/docker/daemon.json
+RUNSC_ARGS='["--network=none", "--oci-seccomp"]'
+
+register_runsc() {
+	mkdir -p "$(dirname "$DAEMON_JSON")"
+	python3 - "$DAEMON_JSON" "$(command -v runsc)" "$RUNSC_ARGS" <<'PY'
+import json, os, sys
+path, runsc, args = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+try:
+    with open(path) as f:
+        conf = json.load(f)
+except FileNotFoundError:
+    conf = {}
+want = {"path": runsc, "runtimeArgs": args}
+if conf.get("runtimes", {}).get("runsc") == want:
+    sys.exit(0)
+conf.setdefault("runtimes", {})["runsc"] = want
+tmp = path + ".llsr-tmp"
+with open(tmp, "w") as f:
+    json.dump(conf, f, indent=4)
+    f.write("\n")
+os.rename(tmp, path)
+PY
+}
+
+runsc_known() {
+	curl -fsS --max-time 5 --unix-socket "$DOCKER_SOCK" http://localhost/info 2>/dev/null |
+		python3 -c 'import json, sys; sys.exit("runsc" not in json.load(sys.stdin).get("Runtimes", {}))'
+}
+
+ensure_runsc() {
+	command -v runsc >/dev/null 2>&1 || die "runsc is not installed (apt-get install runsc)"
+	register_runsc
+	engine_up || return 0 # ensure_engine starts dockerd with it
+	runsc_known && return 0
+	say "registering runsc with the running dockerd (SIGHUP: runtimes reload)"
+	kill -HUP "$(cat /var/run/docker.pid)" || die "no dockerd pid in /var/run/docker.pid"
+	for _ in $(seq 1 40); do
+		runsc_known && return 0
+		sleep 0.25
+	done
+	die "dockerd did not take the runsc runtime from $DAEMON_JSON"
 }
 
 ensure_engine() {
@@ -87,7 +135,9 @@ setup() {
 	[ "$(id -u)" -eq 0 ] || die "run me as root (I install packages and start dockerd)"
 	install_packages
 	ensure_user
+	ensure_runsc
 	ensure_engine
+	runsc_known || die "dockerd does not offer the runsc runtime (see $DAEMON_JSON)"
 	say "sandbox image"
 	docker/build-image.sh
 	build _build
@@ -269,6 +319,32 @@ run_tests() {
 		count_tap "$run/$f.tap"
 	done
 
+	# The same verdict, hostile and adversarial suites with every sandbox
+	# under gVisor (runtime = runsc in a copy of the config).
+	local t0=$SECONDS
+	cp conf/ll-solution-runner.conf "$run/runsc.conf"
+	echo "runtime = runsc" >>"$run/runsc.conf"
+	say "integration tests under gVisor (runtime = runsc)"
+	mkdir -p "$run/runsc"
+	chmod 755 "$run/runsc"
+	tests/integration/stack.sh start "$sanbuild/ll-solution-runner" \
+		"$run/runsc.conf" "$run/runsc" 18090 2
+	python3 tests/integration/run.py --url http://127.0.0.1:18090 --runtime runsc \
+		>"$run/integration-runsc.tap" 2>&1 || true
+	tests/integration/stack.sh stop "$run/runsc"
+	say "hostile submissions under gVisor"
+	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18210 \
+		--conf "$run/runsc.conf" >"$run/hostile-runsc.tap" 2>&1 || true
+	say "adversarial submissions under gVisor"
+	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18310 \
+		--conf "$run/runsc.conf" --cases tests/adversarial/cases.json \
+		--dir tests/adversarial/cases >"$run/adversarial-runsc.tap" 2>&1 || true
+	for f in integration-runsc hostile-runsc adversarial-runsc; do
+		cat "$run/$f.tap"
+		count_tap "$run/$f.tap"
+	done
+	say "gVisor suites: $((SECONDS - t0)) s"
+
 	# After the workers have stopped, every container they made is gone.
 	n=$(orphan_containers)
 	if [ "$n" -eq 0 ]; then
@@ -278,9 +354,9 @@ run_tests() {
 		echo "not ok - $n container(s) left behind"
 		FAILED=$((FAILED + 1))
 	fi
-	if grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$run/log/"* 2>/dev/null; then
+	if grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$run/log/"* "$run/runsc/log/"* 2>/dev/null; then
 		echo "not ok - sanitizer reports in the worker logs"
-		grep -h -A30 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$run/log/"* | head -80
+		grep -h -A30 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$run/log/"* "$run/runsc/log/"* | head -80
 		FAILED=$((FAILED + 1))
 	else
 		echo "ok - no sanitizer report in the worker logs"
