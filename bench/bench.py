@@ -53,6 +53,7 @@ CFG = {
 SANDBOX_ENV = ["PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8",
                "HOME=/tmp", "PYTHONDONTWRITEBYTECODE=1"]
 HARNESS_CMD = ["python3", "-I", "-S", "/opt/llsr/harness.py"]
+RUNSC_PIDS_FACTOR = 8  # policy.h POLICY_RUNSC_PIDS_FACTOR
 
 
 def log(msg):
@@ -418,18 +419,22 @@ class Stack:
 
 # ------------------------------------------------------------- measurements
 
-def measure_docker_run(n, warmup):
-    """(b): docker run --rm with the policy's flags, job frame on stdin."""
+def measure_docker_run(n, warmup, runtime=None):
+    """(b): docker run --rm with the policy's flags, job frame on stdin
+    (runtime "runsc": under gVisor, with the policy's runsc pids limit)."""
+    pids = CFG["pids_limit"] * (RUNSC_PIDS_FACTOR if runtime == "runsc" else 1)
     cmd = ["docker", "run", "--rm", "-i", "--network", "none", "--read-only",
            "--tmpfs", "/tmp:rw,nosuid,nodev,noexec,size=%dm,mode=1777" % CFG["tmpfs_mb"],
            "--user", CFG["user"], "--workdir", "/tmp", "--cap-drop", "ALL",
-           "--security-opt", "no-new-privileges", "--pids-limit", str(CFG["pids_limit"]),
+           "--security-opt", "no-new-privileges", "--pids-limit", str(pids),
            "--memory", "%dm" % CFG["memory_mb"], "--memory-swap", "%dm" % CFG["memory_mb"],
            "--cpus", str(CFG["cpus"]), "--init", "--ipc", "private", "--shm-size", "4m",
            "--ulimit", "nofile=%d:%d" % (CFG["nofile"], CFG["nofile"]),
            "--ulimit", "fsize=%d:%d" % ((CFG["fsize_mb"] << 20,) * 2),
            "--ulimit", "core=0:0", "--log-driver", "none",
            "--label", BENCH_LABEL + "=docker-run", "--entrypoint", ""]
+    if runtime:
+        cmd += ["--runtime", runtime]
     for e in SANDBOX_ENV:
         cmd += ["-e", e]
     cmd += [IMAGE] + HARNESS_CMD
@@ -578,6 +583,65 @@ def table(res):
     return "\n".join(out), rows
 
 
+def runsc_table(res):
+    """runc beside runsc, both measured in this run."""
+    g = res["runsc"]
+    rows = []
+
+    def row(name, runc, runsc):
+        rows.append((name, fmt_ms(runc) if isinstance(runc, float) else runc,
+                     fmt_ms(runsc) if isinstance(runsc, float) else runsc,
+                     "%.2f" % (runsc / runc) if isinstance(runc, float) else
+                     "%.2f" % (float(runsc.split()[0]) / float(runc.split()[0]))))
+    for k, name in (("a_warm", "warm (pool) paced"), ("c_cold", "cold (pool_size=0) paced"),
+                    ("b_docker_run", "docker run --rm")):
+        for p in ("p50_ms", "p99_ms"):
+            row("%s %s" % (name, p[:3]), res[k][p], g[k][p])
+    for conc in sorted(g["d_service"], key=int):
+        row("throughput c=%s" % conc, "%.2f /s" % res["d_service"][conc]["rate_per_s"],
+            "%.2f /s" % g["d_service"][conc]["rate_per_s"])
+    out = ["| measurement | runc | runsc | runsc / runc |", "| --- | --- | --- | --- |"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def measure_runsc(a, binary, extra, n_lat, n_dock, n_tp, warm, levels, interval, eng, stacks):
+    """The same (b), (d) service, (a) and (c) with runtime = runsc."""
+    g = {}
+    rx = list(extra) + ["runtime = runsc"]
+    log("runsc (b) docker run --rm --runtime runsc x %d" % n_dock)
+    g["b_docker_run"] = lat_summary(measure_docker_run(n_dock, min(warm, 2), "runsc"))
+    log("    p50 %.1f ms" % g["b_docker_run"]["p50_ms"])
+    on = Stack(binary, a.port + 2, a.workers, a.pool_size, a.debug_log, rx)
+    stacks.append(on)
+    on.start()
+    for _ in range(warm):
+        _, code, v = on.submit()
+        if code != 200 or v != "passed":
+            raise RuntimeError("runsc warm-up: %d %r" % (code, v))
+    g["d_service"] = {}
+    for conc in levels:
+        on.settle(eng)
+        log("runsc (d) service c=%d x %d" % (conc, n_tp))
+        g["d_service"][str(conc)] = combine_blocks([measure_service_tp(on, n_tp, conc, eng)])
+        log("    %.2f/s" % g["d_service"][str(conc)]["rate_per_s"])
+    on.settle(eng)
+    log("runsc (a) warm, paced every %.2f s x %d" % (interval, n_lat))
+    g["a_warm"] = measure_paced(on, n_lat, warm, interval, eng)
+    log("    p50 %.1f ms, p99 %.1f ms" % (g["a_warm"]["p50_ms"], g["a_warm"]["p99_ms"]))
+    on.stop(eng)
+    stacks.remove(on)
+    off = Stack(binary, a.port + 3, a.workers, 0, a.debug_log, rx)
+    stacks.append(off)
+    off.start()
+    log("runsc (c) cold, paced every %.2f s x %d" % (interval, n_lat))
+    g["c_cold"] = measure_paced(off, n_lat, warm, interval, eng)
+    log("    p50 %.1f ms" % g["c_cold"]["p50_ms"])
+    off.stop(eng)
+    stacks.remove(off)
+    return g
+
+
 # ----------------------------------------------------------------------- main
 
 def main():
@@ -595,10 +659,17 @@ def main():
     ap.add_argument("--n-throughput", type=int, help="(d) submissions per concurrency (default 200)")
     ap.add_argument("--concurrency", default="1,2,4,8")
     ap.add_argument("--warmup", type=int)
+    ap.add_argument("--image", default="llsr-sandbox:latest",
+                    help="sandbox image (default %(default)s)")
+    ap.add_argument("--runsc", action="store_true",
+                    help="also measure (a), (b), (c) and the service's (d) with "
+                         "runtime = runsc (gVisor), in the same run, ports PORT+2 "
+                         "and PORT+3; the engine must offer runsc")
     ap.add_argument("--debug-log", action="store_true",
                     help="log_level = debug in the stacks; reports the workers' "
                          "'stream ended after X ms' times")
     a = ap.parse_args()
+    globals()["IMAGE"] = a.image
     q = a.quick
     n_lat = a.n_latency or (15 if q else 100)
     n_dock = a.n_docker or (5 if q else 20)
@@ -619,7 +690,7 @@ def main():
     # A worker holds at most queue_per_worker requests while busy and
     # answers 503 overloaded beyond that; (d) needs every request to pass,
     # so the queue must hold the highest concurrency (where the key exists).
-    extra = []
+    extra = [] if a.image == "llsr-sandbox:latest" else ['image = "%s"' % a.image]
     qpw = max(1, math.ceil(max(levels) / a.workers))
     if key_supported(binary, "queue_per_worker = %d" % qpw):
         extra.append("queue_per_worker = %d" % qpw)
@@ -725,6 +796,9 @@ def main():
         log("    p50 %.1f ms" % res["c_cold"]["p50_ms"])
         off.stop(eng)
         stacks.remove(off)
+        if a.runsc:
+            res["runsc"] = measure_runsc(a, binary, extra, n_lat, n_dock, n_tp, warm,
+                                         levels, interval, eng, stacks)
     finally:
         # Let in-flight raw lifecycles finish (each removes its container)
         # before sweeping, so that none is created after the sweep.
@@ -765,6 +839,10 @@ def main():
     print(md)
     print()
     print(note)
+    if "runsc" in res:
+        res["runsc_table"] = runsc_table(res)
+        print()
+        print(res["runsc_table"])
     with open(a.json, "w") as f:
         json.dump(res, f, indent=2, ensure_ascii=False)
         f.write("\n")
