@@ -40,10 +40,8 @@ alive(int pid)
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
-/* The board is named after the socket's path (stable across restarts of
- * the pool), or its inode when it has none. */
-static void
-board_name(int fd, char *name, size_t size)
+uint64_t
+board_socket_id(int fd)
 {
 	struct sockaddr_un sun;
 	socklen_t len = sizeof(sun);
@@ -60,7 +58,15 @@ board_name(int fd, char *name, size_t size)
 	} else if (fstat(fd, &st) == 0) {
 		h = ((uint64_t)st.st_dev << 32) ^ (uint64_t)st.st_ino;
 	}
-	snprintf(name, size, "/llsr-board-%016llx", (unsigned long long)h);
+	return h;
+}
+
+/* The board is named after the socket (board_socket_id). */
+static void
+board_name(int fd, char *name, size_t size)
+{
+	snprintf(name, size, "/llsr-board-%016llx",
+		 (unsigned long long)board_socket_id(fd));
 }
 
 struct board *

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "llsr/board.h"
 #include "llsr/fair.h"
 #include "llsr/log.h"
 
@@ -283,29 +284,14 @@ fair_open_name(const char *name, int64_t hold_max_ms, int *shared)
 	return f;
 }
 
-/* Named after the socket's path (stable across restarts of the pool), or
- * its inode when it has none; as the board is. */
+/* Named after the pool's socket, as the board is (board_socket_id). */
 struct fair *
 fair_open(int listen_fd, int64_t hold_max_ms, int *shared)
 {
-	struct sockaddr_un sun;
-	socklen_t len = sizeof(sun);
-	uint64_t h = 1469598103934665603ull;
-	struct stat st;
 	char name[64];
-	size_t i;
 
-	memset(&sun, 0, sizeof(sun));
-	if (getsockname(listen_fd, (struct sockaddr *)&sun, &len) == 0 &&
-	    sun.sun_family == AF_UNIX && sun.sun_path[0]) {
-		for (i = 0; i < sizeof(sun.sun_path) && sun.sun_path[i]; i++)
-			h = (h ^ (unsigned char)sun.sun_path[i]) *
-			    1099511628211ull;
-	} else if (fstat(listen_fd, &st) == 0) {
-		h = ((uint64_t)st.st_dev << 32) ^ (uint64_t)st.st_ino;
-	}
 	snprintf(name, sizeof(name), "/llsr-fair%d-%016llx", FAIR_VERSION,
-		 (unsigned long long)h);
+		 (unsigned long long)board_socket_id(listen_fd));
 	return fair_open_name(name, hold_max_ms, shared);
 }
 

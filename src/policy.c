@@ -129,9 +129,9 @@ policy_container_spec(const struct config *cfg, const struct policy_limits *lim,
 	json_object_object_add(
 		host, "NanoCpus",
 		json_object_new_int64((long long)(lim->cpus * 1e9)));
-	json_object_object_add(host, "PidsLimit",
-			       json_object_new_int64(
-				       policy_engine_pids(cfg, lim->pids)));
+	json_object_object_add(
+		host, "PidsLimit",
+		json_object_new_int64(policy_engine_pids(cfg, lim->pids)));
 	json_object_array_add(ulimits, ulimit("nofile", cfg->nofile));
 	json_object_array_add(ulimits,
 			      ulimit("fsize", (long long)cfg->fsize_mb << 20));

@@ -6,6 +6,7 @@
  * worker is idle. Lock-free: one slot per worker, C11 atomics. */
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum board_state { BOARD_IDLE = 1, BOARD_BUSY = 2 };
 
@@ -15,6 +16,11 @@ struct board;
  * listen_fd and claims a slot for this process. NULL on failure (errno
  * set): the caller then works without a board, as if alone. */
 struct board *board_open(int listen_fd);
+
+/* A stable id of the pool's listening socket, for naming what the pool's
+ * workers share: FNV-1a of its path (stable across restarts of the pool),
+ * or its device and inode when it has none. */
+uint64_t board_socket_id(int listen_fd);
 
 /* Posts this process's state. b can be NULL. */
 void board_set(struct board *b, enum board_state state);
