@@ -28,7 +28,7 @@ struct policy_limits {
  * processes and threads too: the container gets this many times the
  * configured limit (at most POLICY_PIDS_MAX). */
 #define POLICY_RUNSC_PIDS_FACTOR 8
-#define POLICY_PIDS_MAX 65536
+#define POLICY_PIDS_MAX		 65536
 
 /* The PidsLimit given to the engine for a sandbox of pids processes. */
 long policy_engine_pids(const struct config *cfg, long pids);
