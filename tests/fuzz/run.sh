@@ -31,7 +31,7 @@ for t in $targets; do
 	for m in $lib_srcs; do srcs="$srcs $top/src/$m.c"; done
 	# runner_outcome_init lives in runner.c, which needs the engine; the
 	# report target links what result_build needs through these.
-	[ "$t" = report ] && srcs="$srcs $top/src/runner.c $top/src/engine.c $top/src/policy.c $top/src/sweep.c"
+	[ "$t" = report ] && srcs="$srcs $top/src/runner.c $top/src/engine.c $top/src/policy.c $top/src/sweep.c $top/src/uids.c"
 	extra=""
 	[ "$t" = report ] && extra="$(pkg-config --libs libcurl)"
 	# shellcheck disable=SC2086
