@@ -190,7 +190,7 @@ def main(argv):
     with open(OUT) as f:
         if f.read() != text:
             print("seccomp-gen: %s is not what %s generates from %s"
-                  % (OUT, argv[0] if argv else "seccomp-gen.py", src),
+                  % (OUT, "conf/seccomp-gen.py", src),
                   file=sys.stderr)
             return 1
     return 0
