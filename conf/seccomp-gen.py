@@ -32,8 +32,10 @@ What changes, and why (docs/security.md has the table):
   run an in-memory binary without a path);
 - personality: only the query (0xffffffff), no execution domain changes;
 - socket: only AF_UNIX, AF_INET, AF_INET6 (the container's network is
-  loopback only); socketpair: only AF_UNIX. Every other family (netlink,
-  AF_ALG, vsock, packet, RDS, TIPC, ...) is kernel code a test never needs.
+  loopback only) and AF_NETLINK with NETLINK_ROUTE (getifaddrs,
+  if_nameindex); socketpair: only AF_UNIX. Every other family and netlink
+  protocol (netfilter, xfrm, audit, AF_ALG, vsock, packet, RDS, TIPC, ...)
+  is kernel code a test never needs.
 
 Python 3 stdlib only. The output is deterministic (sorted names, fixed
 indentation), so that --check can compare it byte for byte.
@@ -102,7 +104,8 @@ DENY = {
 MFD_NOEXEC_SEAL = 0x8
 MFD_EXEC = 0x10
 AT_EMPTY_PATH = 0x1000
-AF_UNIX, AF_INET, AF_INET6 = 1, 2, 10
+AF_UNIX, AF_INET, AF_INET6, AF_NETLINK = 1, 2, 10, 16
+NETLINK_ROUTE = 0
 # Replaced by the argument rules below.
 FILTERED = {"memfd_create", "execveat", "personality", "socket", "socketpair"}
 
@@ -168,6 +171,10 @@ def generate(default):
     for fam in (AF_UNIX, AF_INET, AF_INET6):
         s.append(rule(["socket"], "llsr: address family %d" % fam,
                       [arg(0, fam)]))
+    # getifaddrs() and if_nameindex() ask the kernel by rtnetlink; no other
+    # netlink protocol (netfilter, xfrm, audit, ...).
+    s.append(rule(["socket"], "llsr: AF_NETLINK, NETLINK_ROUTE only",
+                  [arg(0, AF_NETLINK), arg(2, NETLINK_ROUTE)]))
     s.append(rule(["socketpair"], "llsr: AF_UNIX only", [arg(0, AF_UNIX)]))
     s.append(rule(sorted(DENY), "llsr: refused, see conf/seccomp-gen.py",
                   action="SCMP_ACT_ERRNO", errnoRet=EPERM))
