@@ -887,6 +887,57 @@ out:
 	return rc;
 }
 
+/* The built-in profile under runsc: memfd_create with any flags. The engine
+ * picks the memfd rules by the host's kernel version (MFD_NOEXEC_SEAL
+ * required from 6.3 on), but under gVisor the kernel is gVisor's, which
+ * (runsc 2022-12) refuses MFD_NOEXEC_SEAL: the harness could create no
+ * memfd at all. Rewrites json (size bytes) in place; -1 with msg. */
+static int
+seccomp_for_runsc(char *json, size_t size, char *msg, size_t msgsize)
+{
+	json_object *root = json_tokener_parse(json), *calls, *keep, *r, *n;
+	const char *s;
+	size_t i;
+	int rc = -1;
+
+	keep = json_object_new_array();
+	if (!root || !keep ||
+	    !json_object_object_get_ex(root, "syscalls", &calls)) {
+		snprintf(msg, msgsize, "the built-in profile: cannot adapt it");
+		goto out;
+	}
+	for (i = 0; i < json_object_array_length(calls); i++) {
+		r = json_object_array_get_idx(calls, i);
+		if (json_object_object_get_ex(r, "names", &n) &&
+		    json_object_array_length(n) == 1 &&
+		    !strcmp(json_object_get_string(
+				    json_object_array_get_idx(n, 0)),
+			    "memfd_create"))
+			continue;
+		json_object_array_add(keep, json_object_get(r));
+	}
+	r = json_object_new_object();
+	n = json_object_new_array();
+	json_object_array_add(n, json_object_new_string("memfd_create"));
+	json_object_object_add(r, "names", n);
+	json_object_object_add(r, "action",
+			       json_object_new_string("SCMP_ACT_ALLOW"));
+	json_object_array_add(keep, r);
+	json_object_object_add(root, "syscalls", keep);
+	keep = NULL;
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+	if (!s || strlen(s) >= size) {
+		snprintf(msg, msgsize, "the built-in profile: too large");
+		goto out;
+	}
+	memcpy(json, s, strlen(s) + 1);
+	rc = 0;
+out:
+	json_object_put(keep);
+	json_object_put(root);
+	return rc;
+}
+
 /* Fills c->seccomp_json from c->seccomp_profile: the compiled-in profile,
  * nothing (engine-default), or the file, read whole (capped) and checked.
  * Problems are reported at x's line. */
@@ -908,6 +959,11 @@ load_seccomp(struct config *c, struct ctx *x)
 				    msg, sizeof(msg)) < 0)
 			problem(x, "seccomp_profile: the built-in profile: %s",
 				msg);
+		else if (!strcmp(c->runtime, "runsc") &&
+			 seccomp_for_runsc(c->seccomp_json,
+					   sizeof(c->seccomp_json), msg,
+					   sizeof(msg)) < 0)
+			problem(x, "seccomp_profile: %s", msg);
 		return;
 	}
 	/* A pretty-printed profile may be several times its compact size. */

@@ -790,6 +790,26 @@ START_TEST(test_seccomp_builtin)
 }
 END_TEST
 
+/* Under runsc the built-in profile allows memfd_create with any flags (the
+ * engine picks the MFD_NOEXEC_SEAL rule by the host's kernel, gVisor does
+ * not know the flag); everything else stays. */
+START_TEST(test_seccomp_runsc)
+{
+	struct config c, runc;
+
+	ck_assert_int_eq(load(&runc, "image = x\n"), 0);
+	ck_assert_ptr_nonnull(strstr(runc.seccomp_json, "\"minKernel\":\"6.3\""));
+	ck_assert_int_eq(load(&c, "runtime = runsc\n"), 0);
+	ck_assert_ptr_null(strstr(c.seccomp_json, "minKernel"));
+	ck_assert_ptr_nonnull(strstr(
+		c.seccomp_json, "{\"names\":[\"memfd_create\"],\"action\":"
+				"\"SCMP_ACT_ALLOW\"}"));
+	ck_assert_ptr_nonnull(strstr(c.seccomp_json, "\"io_uring_setup\""));
+	ck_assert_ptr_nonnull(strstr(c.seccomp_json, "AT_EMPTY_PATH"));
+	ck_assert_int_eq(config_validate(&c, "t", NULL), 0);
+}
+END_TEST
+
 START_TEST(test_seccomp_engine_default)
 {
 	struct config c;
@@ -919,6 +939,7 @@ config_suite(void)
 	tc = tcase_create("seccomp");
 	tcase_add_test(tc, test_seccomp_builtin);
 	tcase_add_test(tc, test_seccomp_engine_default);
+	tcase_add_test(tc, test_seccomp_runsc);
 	tcase_add_test(tc, test_seccomp_file);
 	tcase_add_test(tc, test_seccomp_too_large);
 	suite_add_tcase(s, tc);

@@ -34,7 +34,11 @@ def in_child(fn):
     if pid == 0:
         try:
             os.close(rd)
-            os.write(wr, repr(fn()).encode())
+            try:
+                got = fn()
+            except Exception as e:
+                got = ["child raised %r" % e]
+            os.write(wr, repr(got).encode())
         finally:
             os._exit(0)
     os.close(wr)
