@@ -228,8 +228,7 @@ check_abs_path(const char *v)
 	return NULL;
 }
 
-static const char *
-check_path(const char *v);
+static const char *check_path(const char *v);
 
 static const char *
 check_seccomp_profile(const char *v)
@@ -989,8 +988,7 @@ load_seccomp(struct config *c, struct ctx *x)
 		problem(x, "seccomp_profile: %s: NUL byte in the file",
 			c->seccomp_profile);
 	else if (seccomp_compact(text, len, c->seccomp_json,
-				 sizeof(c->seccomp_json), msg,
-				 sizeof(msg)) < 0)
+				 sizeof(c->seccomp_json), msg, sizeof(msg)) < 0)
 		problem(x, "seccomp_profile: %s: %s", c->seccomp_profile, msg);
 out:
 	if (f)

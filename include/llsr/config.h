@@ -45,7 +45,7 @@ struct config {
 
 	/* Sandbox */
 	char image[256];
-	char runtime[64];   /* "" = the engine's default, or e.g. "runsc" */
+	char runtime[64]; /* "" = the engine's default, or e.g. "runsc" */
 	/* seccomp_profile: "builtin" (conf/seccomp.json, compiled in),
 	 * "engine-default" (the engine's own default profile) or the absolute
 	 * path of a profile in Docker's JSON format. seccomp_json is that

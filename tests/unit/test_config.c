@@ -798,12 +798,13 @@ START_TEST(test_seccomp_runsc)
 	struct config c, runc;
 
 	ck_assert_int_eq(load(&runc, "image = x\n"), 0);
-	ck_assert_ptr_nonnull(strstr(runc.seccomp_json, "\"minKernel\":\"6.3\""));
+	ck_assert_ptr_nonnull(
+		strstr(runc.seccomp_json, "\"minKernel\":\"6.3\""));
 	ck_assert_int_eq(load(&c, "runtime = runsc\n"), 0);
 	ck_assert_ptr_null(strstr(c.seccomp_json, "minKernel"));
-	ck_assert_ptr_nonnull(strstr(
-		c.seccomp_json, "{\"names\":[\"memfd_create\"],\"action\":"
-				"\"SCMP_ACT_ALLOW\"}"));
+	ck_assert_ptr_nonnull(strstr(c.seccomp_json,
+				     "{\"names\":[\"memfd_create\"],\"action\":"
+				     "\"SCMP_ACT_ALLOW\"}"));
 	ck_assert_ptr_nonnull(strstr(c.seccomp_json, "\"io_uring_setup\""));
 	ck_assert_ptr_nonnull(strstr(c.seccomp_json, "AT_EMPTY_PATH"));
 	ck_assert_int_eq(config_validate(&c, "t", NULL), 0);

@@ -100,8 +100,9 @@ START_TEST(test_builtin_profile)
 	config_defaults(&c);
 	opt = secopt_of(&c, &spec);
 	ck_assert_int_eq(json_object_array_length(opt), 2);
-	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(opt, 0)),
-			 "no-new-privileges");
+	ck_assert_str_eq(
+		json_object_get_string(json_object_array_get_idx(opt, 0)),
+		"no-new-privileges");
 	s = json_object_get_string(json_object_array_get_idx(opt, 1));
 	ck_assert(!strncmp(s, "seccomp=", 8));
 	ck_assert_str_eq(s + 8, c.seccomp_json);
@@ -122,8 +123,9 @@ START_TEST(test_engine_default)
 	ck_assert_int_eq(config_validate(&c, "t", NULL), 0);
 	opt = secopt_of(&c, &spec);
 	ck_assert_int_eq(json_object_array_length(opt), 1);
-	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(opt, 0)),
-			 "no-new-privileges");
+	ck_assert_str_eq(
+		json_object_get_string(json_object_array_get_idx(opt, 0)),
+		"no-new-privileges");
 	json_object_put(spec);
 }
 END_TEST
