@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <json-c/json.h>
+
 #include "llsr/config.h"
 #include "llsr/log.h"
 
@@ -226,6 +228,19 @@ check_abs_path(const char *v)
 	return NULL;
 }
 
+static const char *check_path(const char *v);
+
+static const char *
+check_seccomp_profile(const char *v)
+{
+	if (!strcmp(v, "builtin") || !strcmp(v, "engine-default"))
+		return NULL;
+	if (*v != '/' || check_path(v))
+		return "must be builtin, engine-default or the absolute path "
+		       "of a profile";
+	return NULL;
+}
+
 static const char *
 check_path(const char *v)
 {
@@ -316,6 +331,7 @@ static const struct key keys[] = {
 	LONG(engine_timeout_ms, 100, 600000, "10000"),
 	STRING(image, "llsr-sandbox:latest", check_image),
 	STRING(runtime, "", check_runtime),
+	STRING(seccomp_profile, "builtin", check_seccomp_profile),
 	ENUM(init, init_names, "harness"),
 	STRING(user, "10001:10001", check_user),
 	STRING(uid_range, "100000-165535", check_uid_range),
@@ -527,6 +543,13 @@ key_field_size(enum key_type t)
 	}
 }
 
+/* The profile compiled in from conf/seccomp.json (seccomp_builtin.c, made
+ * by the Makefile), NUL-terminated. */
+extern const char config_seccomp_builtin[];
+
+static int seccomp_compact(const char *text, size_t len, char *out,
+			   size_t outsize, char *msg, size_t msgsize);
+
 void
 config_defaults(struct config *c)
 {
@@ -543,6 +566,11 @@ config_defaults(struct config *c)
 			abort();
 	}
 	fair_defaults(c);
+	/* The built-in profile is checked by the unit tests: it never fails. */
+	if (seccomp_compact(config_seccomp_builtin,
+			    strlen(config_seccomp_builtin), c->seccomp_json,
+			    sizeof(c->seccomp_json), msg, sizeof(msg)) < 0)
+		abort();
 }
 
 /* Strips space, tab and CR from both ends, in place. */
@@ -752,6 +780,222 @@ load_token_file(struct config *c, struct ctx *x)
 	x->problems += fx.problems;
 }
 
+static const char *const seccomp_actions[] = {
+	"SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+	"SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",	   "SCMP_ACT_TRACE",
+	"SCMP_ACT_ALLOW", "SCMP_ACT_LOG",	   NULL};
+
+static int
+seccomp_action_ok(json_object *o)
+{
+	size_t i;
+
+	if (!json_object_is_type(o, json_type_string))
+		return 0;
+	for (i = 0; seccomp_actions[i]; i++)
+		if (!strcmp(json_object_get_string(o), seccomp_actions[i]))
+			return 1;
+	return 0;
+}
+
+/* Checks that text (len bytes) is a seccomp profile in Docker's format, as
+ * far as the engine would refuse it otherwise: one JSON object with a known
+ * defaultAction and, if present, a list of rules, each with a known action
+ * and the names (or the one name) of the calls it applies to. Writes its
+ * compact form to out; -1 with msg when it is not one or does not fit. */
+static int
+seccomp_compact(const char *text, size_t len, char *out, size_t outsize,
+		char *msg, size_t msgsize)
+{
+	json_tokener *tok = json_tokener_new_ex(64);
+	json_object *root = NULL, *v, *r, *names;
+	const char *s;
+	size_t i, j, n;
+	int rc = -1;
+
+	if (!tok) {
+		snprintf(msg, msgsize, "out of memory");
+		return -1;
+	}
+	if (len > INT_MAX)
+		len = INT_MAX;
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
+	    tok->char_offset != (int)len) {
+		snprintf(msg, msgsize, "not one JSON value (byte %d)",
+			 (int)tok->char_offset);
+		goto out;
+	}
+	if (!json_object_is_type(root, json_type_object)) {
+		snprintf(msg, msgsize, "not a JSON object");
+		goto out;
+	}
+	if (!json_object_object_get_ex(root, "defaultAction", &v) ||
+	    !seccomp_action_ok(v)) {
+		snprintf(msg, msgsize,
+			 "defaultAction is missing or not a SCMP_ACT_ name");
+		goto out;
+	}
+	if (json_object_object_get_ex(root, "syscalls", &v)) {
+		if (!json_object_is_type(v, json_type_array)) {
+			snprintf(msg, msgsize, "syscalls is not a list");
+			goto out;
+		}
+		n = json_object_array_length(v);
+		for (i = 0; i < n; i++) {
+			r = json_object_array_get_idx(v, i);
+			if (!json_object_is_type(r, json_type_object) ||
+			    !json_object_object_get_ex(r, "action", &names) ||
+			    !seccomp_action_ok(names)) {
+				snprintf(msg, msgsize,
+					 "syscalls[%zu]: no known action", i);
+				goto out;
+			}
+			if (json_object_object_get_ex(r, "name", &names) &&
+			    json_object_is_type(names, json_type_string))
+				continue;
+			if (!json_object_object_get_ex(r, "names", &names) ||
+			    !json_object_is_type(names, json_type_array)) {
+				snprintf(msg, msgsize,
+					 "syscalls[%zu]: no list of names", i);
+				goto out;
+			}
+			for (j = 0; j < json_object_array_length(names); j++)
+				if (!json_object_is_type(
+					    json_object_array_get_idx(names, j),
+					    json_type_string)) {
+					snprintf(msg, msgsize,
+						 "syscalls[%zu]: a name is not "
+						 "a string",
+						 i);
+					goto out;
+				}
+		}
+	}
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+	if (!s || strlen(s) >= outsize) {
+		snprintf(msg, msgsize, "too large (at most %zu bytes compact)",
+			 outsize - 1);
+		goto out;
+	}
+	memcpy(out, s, strlen(s) + 1);
+	rc = 0;
+out:
+	json_object_put(root);
+	json_tokener_free(tok);
+	return rc;
+}
+
+/* The built-in profile under runsc: memfd_create with any flags. The engine
+ * picks the memfd rules by the host's kernel version (MFD_NOEXEC_SEAL
+ * required from 6.3 on), but under gVisor the kernel is gVisor's, which
+ * (runsc 2022-12) refuses MFD_NOEXEC_SEAL: the harness could create no
+ * memfd at all. Rewrites json (size bytes) in place; -1 with msg. */
+static int
+seccomp_for_runsc(char *json, size_t size, char *msg, size_t msgsize)
+{
+	json_object *root = json_tokener_parse(json), *calls, *keep, *r, *n;
+	const char *s;
+	size_t i;
+	int rc = -1;
+
+	keep = json_object_new_array();
+	if (!root || !keep ||
+	    !json_object_object_get_ex(root, "syscalls", &calls)) {
+		snprintf(msg, msgsize, "the built-in profile: cannot adapt it");
+		goto out;
+	}
+	for (i = 0; i < json_object_array_length(calls); i++) {
+		r = json_object_array_get_idx(calls, i);
+		if (json_object_object_get_ex(r, "names", &n) &&
+		    json_object_array_length(n) == 1 &&
+		    !strcmp(json_object_get_string(
+				    json_object_array_get_idx(n, 0)),
+			    "memfd_create"))
+			continue;
+		json_object_array_add(keep, json_object_get(r));
+	}
+	r = json_object_new_object();
+	n = json_object_new_array();
+	json_object_array_add(n, json_object_new_string("memfd_create"));
+	json_object_object_add(r, "names", n);
+	json_object_object_add(r, "action",
+			       json_object_new_string("SCMP_ACT_ALLOW"));
+	json_object_array_add(keep, r);
+	json_object_object_add(root, "syscalls", keep);
+	keep = NULL;
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+	if (!s || strlen(s) >= size) {
+		snprintf(msg, msgsize, "the built-in profile: too large");
+		goto out;
+	}
+	memcpy(json, s, strlen(s) + 1);
+	rc = 0;
+out:
+	json_object_put(keep);
+	json_object_put(root);
+	return rc;
+}
+
+/* Fills c->seccomp_json from c->seccomp_profile: the compiled-in profile,
+ * nothing (engine-default), or the file, read whole (capped) and checked.
+ * Problems are reported at x's line. */
+static void
+load_seccomp(struct config *c, struct ctx *x)
+{
+	char msg[256];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = NULL;
+
+	c->seccomp_json[0] = '\0';
+	if (!strcmp(c->seccomp_profile, "engine-default"))
+		return;
+	if (!strcmp(c->seccomp_profile, "builtin")) {
+		if (seccomp_compact(config_seccomp_builtin,
+				    strlen(config_seccomp_builtin),
+				    c->seccomp_json, sizeof(c->seccomp_json),
+				    msg, sizeof(msg)) < 0)
+			problem(x, "seccomp_profile: the built-in profile: %s",
+				msg);
+		else if (!strcmp(c->runtime, "runsc") &&
+			 seccomp_for_runsc(c->seccomp_json,
+					   sizeof(c->seccomp_json), msg,
+					   sizeof(msg)) < 0)
+			problem(x, "seccomp_profile: %s", msg);
+		return;
+	}
+	/* A pretty-printed profile may be several times its compact size. */
+	text = malloc(4 * CONFIG_SECCOMP_MAX + 1);
+	if (!text) {
+		problem(x, "seccomp_profile: out of memory");
+		return;
+	}
+	f = fopen(c->seccomp_profile, "re");
+	if (!f) {
+		problem(x, "seccomp_profile: cannot open %s: %s",
+			c->seccomp_profile, strerror(errno));
+		goto out;
+	}
+	len = fread(text, 1, 4 * CONFIG_SECCOMP_MAX + 1, f);
+	if (ferror(f))
+		problem(x, "seccomp_profile: %s: read error",
+			c->seccomp_profile);
+	else if (len > 4 * CONFIG_SECCOMP_MAX)
+		problem(x, "seccomp_profile: %s: larger than %d bytes",
+			c->seccomp_profile, 4 * CONFIG_SECCOMP_MAX);
+	else if (memchr(text, '\0', len))
+		problem(x, "seccomp_profile: %s: NUL byte in the file",
+			c->seccomp_profile);
+	else if (seccomp_compact(text, len, c->seccomp_json,
+				 sizeof(c->seccomp_json), msg, sizeof(msg)) < 0)
+		problem(x, "seccomp_profile: %s: %s", c->seccomp_profile, msg);
+out:
+	if (f)
+		fclose(f);
+	free(text);
+}
+
 int
 config_load(struct config *c, const char *path, FILE *errout)
 {
@@ -788,6 +1032,8 @@ config_load(struct config *c, const char *path, FILE *errout)
 		x.line = seen[key_find("auth_token_file") - keys];
 		load_token_file(c, &x);
 	}
+	x.line = seen[key_find("seccomp_profile") - keys];
+	load_seccomp(c, &x);
 out:
 	return x.problems + config_validate(c, path, errout);
 }
@@ -901,6 +1147,19 @@ config_validate(const struct config *c, const char *path, FILE *errout)
 			problem(&x, "auth_token_file: token %d: invalid limits",
 				n + 1);
 	check_uids(c, &x);
+	len = strnlen(c->seccomp_json, sizeof(c->seccomp_json));
+	if (len == sizeof(c->seccomp_json))
+		problem(&x, "seccomp_profile: the profile text is not "
+			    "terminated");
+	else if (!strcmp(c->seccomp_profile, "engine-default") && len)
+		problem(&x, "seccomp_profile: engine-default with a profile");
+	/* An empty text with a path: config_load reported why already. */
+	else if (strcmp(c->seccomp_profile, "engine-default") &&
+		 (len || !strcmp(c->seccomp_profile, "builtin")) &&
+		 seccomp_compact(c->seccomp_json, len, scratch.seccomp_json,
+				 sizeof(scratch.seccomp_json), msg,
+				 sizeof(msg)) < 0)
+		problem(&x, "seccomp_profile: %s", msg);
 	https = !strncmp(c->engine_url, "https://", 8);
 	if (!https && (c->engine_tls_ca[0] || c->engine_tls_cert[0] ||
 		       c->engine_tls_key[0]))

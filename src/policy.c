@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -49,6 +50,34 @@ policy_engine_pids(const struct config *cfg, long pids)
 	return n > POLICY_PIDS_MAX ? POLICY_PIDS_MAX : n;
 }
 
+/* no-new-privileges, and the seccomp profile of the config: the Engine API
+ * takes the profile's JSON text after "seccomp=", not a path. Without one
+ * (engine-default) the engine applies its own default profile. NULL on
+ * ENOMEM. */
+static json_object *
+security_opts(const struct config *cfg)
+{
+	json_object *a = json_object_new_array();
+	size_t len = strlen(cfg->seccomp_json);
+	char *opt;
+
+	if (!a)
+		return NULL;
+	json_object_array_add(a, json_object_new_string("no-new-privileges"));
+	if (!len)
+		return a;
+	opt = malloc(len + sizeof("seccomp="));
+	if (!opt) {
+		json_object_put(a);
+		return NULL;
+	}
+	memcpy(opt, "seccomp=", 8);
+	memcpy(opt + 8, cfg->seccomp_json, len + 1);
+	json_object_array_add(a, json_object_new_string(opt));
+	free(opt);
+	return a;
+}
+
 json_object *
 policy_container_spec(const struct config *cfg, const struct policy_limits *lim,
 		      const char *owner)
@@ -56,8 +85,7 @@ policy_container_spec(const struct config *cfg, const struct policy_limits *lim,
 	static const char *const cmd[] = {"python3", "-I", "-S",
 					  POLICY_HARNESS_PATH, NULL};
 	static const char *const drop[] = {"ALL", NULL};
-	static const char *const secopt[] = {"no-new-privileges", NULL};
-	json_object *spec, *host, *labels, *tmpfs, *ulimits, *logcfg;
+	json_object *spec, *host, *labels, *tmpfs, *ulimits, *logcfg, *secopt;
 	long long mem = (long long)lim->memory_mb << 20;
 	char tmpfs_opts[128], deadline[32], user[sizeof(cfg->user)];
 
@@ -67,13 +95,16 @@ policy_container_spec(const struct config *cfg, const struct policy_limits *lim,
 	tmpfs = json_object_new_object();
 	ulimits = json_object_new_array();
 	logcfg = json_object_new_object();
-	if (!spec || !host || !labels || !tmpfs || !ulimits || !logcfg) {
+	secopt = security_opts(cfg);
+	if (!spec || !host || !labels || !tmpfs || !ulimits || !logcfg ||
+	    !secopt) {
 		json_object_put(spec);
 		json_object_put(host);
 		json_object_put(labels);
 		json_object_put(tmpfs);
 		json_object_put(ulimits);
 		json_object_put(logcfg);
+		json_object_put(secopt);
 		return NULL;
 	}
 
@@ -138,7 +169,7 @@ policy_container_spec(const struct config *cfg, const struct policy_limits *lim,
 	json_object_array_add(ulimits, ulimit("core", 0));
 	json_object_object_add(host, "Ulimits", ulimits);
 	json_object_object_add(host, "CapDrop", str_array(drop));
-	json_object_object_add(host, "SecurityOpt", str_array(secopt));
+	json_object_object_add(host, "SecurityOpt", secopt);
 	json_object_object_add(host, "Privileged", json_object_new_boolean(0));
 	/* The harness is PID 1 by default: it reaps orphans, it is immune to
 	 * signals from inside the namespace, and it is non-dumpable, so user

@@ -31,6 +31,9 @@ enum config_uid_overlap {
 #define CONFIG_TOKEN_MIN  16
 #define CONFIG_TOKEN_MAX  128
 
+/* The seccomp profile's JSON text, NUL included, is at most this long. */
+#define CONFIG_SECCOMP_MAX 65536
+
 struct config {
 	/* Docker Engine API endpoint */
 	char engine_url[512];	   /* unix:///path, http://h:p or https://h:p */
@@ -42,7 +45,14 @@ struct config {
 
 	/* Sandbox */
 	char image[256];
-	char runtime[64];   /* "" = the engine's default, or e.g. "runsc" */
+	char runtime[64]; /* "" = the engine's default, or e.g. "runsc" */
+	/* seccomp_profile: "builtin" (conf/seccomp.json, compiled in),
+	 * "engine-default" (the engine's own default profile) or the absolute
+	 * path of a profile in Docker's JSON format. seccomp_json is that
+	 * profile's compact JSON text, read and checked at load time, "" for
+	 * engine-default; policy passes it as SecurityOpt "seccomp=<text>". */
+	char seccomp_profile[512];
+	char seccomp_json[CONFIG_SECCOMP_MAX];
 	int init;	    /* enum config_init */
 	char user[64];	    /* uid:gid inside the container (uid_range off) */
 	char uid_range[64]; /* "LO-HI": a uid of its own per container;

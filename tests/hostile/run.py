@@ -13,7 +13,8 @@ With --bin the suite starts a stack of its own (tests/integration/stack.sh:
 lighttpd, spawn-fcgi, multiwatch) with a random canary variable,
 LLSR_CANARY, in the environment of the workers, checks that the canary IS
 in every worker's /proc/PID/environ (so the canary case can fail), runs the
-cases, and stops the stack. With --url only it uses a running service and
+cases, and stops the stack. With a run directory (--bin, or --rundir)
+it also checks that RUNDIR/log is root's and writable by no one else. With --url only it uses a running service and
 the canary case is a TAP SKIP (the service's run directory is checked only
 when --rundir names it).
 
@@ -324,6 +325,27 @@ def containers_of_requests(rundir, reqids, bound=5.0):
         if len(found) == len(reqids) or time.monotonic() > end:
             return found
         time.sleep(0.2)
+
+
+def log_dir_problems(d):
+    """The log directory must be root's, writable by no one else (never
+    0777), and no log in it writable by the sandbox's uid or by others."""
+    probs = []
+    try:
+        st = os.stat(d)
+    except OSError as e:
+        return ["%s: %s" % (d, e)]
+    mode = stat.S_IMODE(st.st_mode)
+    if st.st_uid != 0 or mode & 0o022:
+        probs.append("%s: owner uid %d, mode %04o (root's, no group or "
+                     "other write, expected)" % (d, st.st_uid, mode))
+    for name in sorted(os.listdir(d)):
+        p = os.path.join(d, name)
+        fst = os.lstat(p)
+        if stat.S_IMODE(fst.st_mode) & 0o002 or fst.st_uid == SANDBOX_UID:
+            probs.append("%s: owner uid %d, mode %04o" % (
+                p, fst.st_uid, stat.S_IMODE(fst.st_mode)))
+    return probs
 
 
 def conf_value(path, key):
@@ -794,7 +816,7 @@ def main():
     cases = load_cases(args.only, os.path.abspath(args.cases),
                        os.path.abspath(args.dir) if args.dir else
                        os.path.join(os.path.dirname(os.path.abspath(args.cases)), "cases"))
-    tap = Tap(2 * len(cases) + 2)
+    tap = Tap(2 * len(cases) + 3)
     t_start = time.monotonic()
     stack = None
     known_pids = set()
@@ -834,6 +856,12 @@ def main():
             rundir = os.path.abspath(args.rundir) if args.rundir else None
             tap.result(True, "canary in the workers' environment", skip="needs --bin")
             get_pids = svc.health_pids
+        if rundir:
+            probs = log_dir_problems(os.path.join(rundir, "log"))
+            tap.result(not probs, "the log directory is root's and writable by no one "
+                       "else (issue 12)", probs)
+        else:
+            tap.result(True, "the log directory's mode", skip="needs --bin or --rundir")
         subst["PORT"] = str(svc.port)
 
         known_pids |= set(get_pids())

@@ -28,15 +28,17 @@ start() {
 	local bin=$1 conf=$2 run=$3 port=$4 workers=${5:-2}
 	local sock="$run/fcgi.sock"
 
-	mkdir -p "$run/bin" "$run/log" "$run/errors"
+	mkdir -p "$run/bin" "$run/errors"
+	# Not writable by anyone but root: the workers' log is opened by this
+	# script's redirection, Apache's by its root parent; lighttpd opens its
+	# logs after dropping to www-data, so they are made for it beforehand
+	# (start_lighttpd). The group lets www-data reach its own files.
+	install -d -m 0750 -o root -g www-data "$run/log"
 	cp "$bin" "$run/bin/ll-solution-runner"
 	cp "$conf" "$run/ll-solution-runner.conf"
 	cp "$conf_dir"/errors/*.html "$run/errors/"
 	chmod 755 "$run" "$run/bin" "$run/bin/ll-solution-runner" "$run/errors"
 	chmod 644 "$run/ll-solution-runner.conf" "$run"/errors/*.html
-	chown "$worker_user" "$run/log"
-	chown www-data "$run/log"
-	chmod 777 "$run/log"
 	"$run/bin/ll-solution-runner" --check-config "$run/ll-solution-runner.conf" >/dev/null
 	lock_dir "$run"
 
@@ -99,6 +101,8 @@ start_lighttpd() {
 	    -e "s|^var.llsr_errors .*|var.llsr_errors = \"$run/errors\"|" \
 	    -e "s|^var.llsr_fcgi_timeout .*|var.llsr_fcgi_timeout = ${LLSR_FCGI_TIMEOUT:-600}|" \
 	    "$conf_dir/lighttpd.conf" >"$run/lighttpd.conf"
+	install -m 0640 -o www-data -g adm /dev/null "$run/log/lighttpd-error.log"
+	install -m 0640 -o www-data -g adm /dev/null "$run/log/lighttpd-access.log"
 	lighttpd -tt -f "$run/lighttpd.conf" >/dev/null || { stop "$run"; die "bad lighttpd.conf"; }
 	lighttpd -D -f "$run/lighttpd.conf" >>"$run/log/lighttpd.out" 2>&1 &
 	echo $! >"$run/lighttpd.pid.keep"

@@ -88,6 +88,8 @@ assert_config_eq(const struct config *a, const struct config *b)
 	N(engine_timeout_ms);
 	S(image);
 	S(runtime);
+	S(seccomp_profile);
+	S(seccomp_json);
 	S(user);
 	S(uid_range);
 	N(uid_range_overlap);
@@ -260,6 +262,9 @@ static const struct {
 	{"runtime", "\"run sc\"", "letters"},
 	{"runtime", "runsc;", "letters"},
 	{"runtime", "a/b", "letters"},
+	{"seccomp_profile", "", "builtin, engine-default"},
+	{"seccomp_profile", "default", "builtin, engine-default"},
+	{"seccomp_profile", "seccomp.json", "builtin, engine-default"},
 	{"user", "0:0", "root"},
 	{"user", "0:10001", "root"},
 	{"user", "10001:0", "root"},
@@ -754,6 +759,150 @@ START_TEST(test_dump_reloads)
 }
 END_TEST
 
+/* A profile file with this text; returns its path (static buffer). */
+static const char *
+profile_write(const char *text)
+{
+	static char path[] = "/tmp/llsr-test-seccomp-XXXXXX";
+	int fd;
+
+	memcpy(path + strlen(path) - 6, "XXXXXX", 6);
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+START_TEST(test_seccomp_builtin)
+{
+	struct config c;
+
+	config_defaults(&c);
+	ck_assert_str_eq(c.seccomp_profile, "builtin");
+	/* The compiled-in conf/seccomp.json, compact: io_uring is refused. */
+	ck_assert_ptr_nonnull(strstr(c.seccomp_json, "\"defaultAction\":"));
+	ck_assert_ptr_nonnull(strstr(c.seccomp_json, "\"io_uring_setup\""));
+	ck_assert_ptr_null(strchr(c.seccomp_json, '\n'));
+	ck_assert_int_eq(config_validate(&c, "defaults", stderr), 0);
+	ck_assert_int_eq(load(&c, "seccomp_profile = builtin\n"), 0);
+	ck_assert_ptr_nonnull(strstr(c.seccomp_json, "SCMP_ACT_ERRNO"));
+}
+END_TEST
+
+/* Under runsc the built-in profile allows memfd_create with any flags (the
+ * engine picks the MFD_NOEXEC_SEAL rule by the host's kernel, gVisor does
+ * not know the flag); everything else stays. */
+START_TEST(test_seccomp_runsc)
+{
+	struct config c, runc;
+
+	ck_assert_int_eq(load(&runc, "image = x\n"), 0);
+	ck_assert_ptr_nonnull(
+		strstr(runc.seccomp_json, "\"minKernel\":\"6.3\""));
+	ck_assert_int_eq(load(&c, "runtime = runsc\n"), 0);
+	ck_assert_ptr_null(strstr(c.seccomp_json, "minKernel"));
+	ck_assert_ptr_nonnull(strstr(c.seccomp_json,
+				     "{\"names\":[\"memfd_create\"],\"action\":"
+				     "\"SCMP_ACT_ALLOW\"}"));
+	ck_assert_ptr_nonnull(strstr(c.seccomp_json, "\"io_uring_setup\""));
+	ck_assert_ptr_nonnull(strstr(c.seccomp_json, "AT_EMPTY_PATH"));
+	ck_assert_int_eq(config_validate(&c, "t", NULL), 0);
+}
+END_TEST
+
+START_TEST(test_seccomp_engine_default)
+{
+	struct config c;
+
+	ck_assert_int_eq(load(&c, "seccomp_profile = engine-default\n"), 0);
+	ck_assert_str_eq(c.seccomp_json, "");
+	ck_assert_int_eq(config_validate(&c, "t", NULL), 0);
+	/* A struct that says engine-default but carries a profile. */
+	snprintf(c.seccomp_json, sizeof(c.seccomp_json), "{}");
+	ck_assert_int_eq(config_validate(&c, "t", NULL), 1);
+}
+END_TEST
+
+START_TEST(test_seccomp_file)
+{
+	static const struct {
+		const char *text, *what;
+	} bad_files[] = {
+		{"", "not one JSON value"},
+		{"{\"defaultAction\": \"SCMP_ACT_ALLOW\"", "not one JSON"},
+		{"{\"defaultAction\": \"SCMP_ACT_ALLOW\"} {}", "not one JSON"},
+		{"[]", "not a JSON object"},
+		{"{}", "defaultAction"},
+		{"{\"defaultAction\": \"ALLOW\"}", "defaultAction"},
+		{"{\"defaultAction\": 1}", "defaultAction"},
+		{"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": {}}",
+		 "not a list"},
+		{"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": "
+		 "[{\"names\": [\"read\"]}]}",
+		 "syscalls[0]: no known action"},
+		{"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": "
+		 "[{\"action\": \"SCMP_ACT_ALLOW\"}]}",
+		 "syscalls[0]: no list of names"},
+		{"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": "
+		 "[{\"action\": \"SCMP_ACT_ALLOW\", \"names\": [1]}]}",
+		 "not a string"},
+	};
+	char text[700];
+	const char *path;
+	struct config c;
+	size_t i;
+
+	path = profile_write(
+		"{\n \"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
+		" \"syscalls\": [{\"names\": [\"read\", \"write\"],"
+		" \"action\": \"SCMP_ACT_ALLOW\"},"
+		" {\"name\": \"exit\", \"action\": \"SCMP_ACT_ALLOW\"}]\n}\n");
+	snprintf(text, sizeof(text), "seccomp_profile = %s\n", path);
+	ck_assert_msg(load(&c, text) == 0, "%s", errs);
+	unlink(path);
+	ck_assert_str_eq(c.seccomp_profile, path);
+	ck_assert_str_eq(c.seccomp_json,
+			 "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":"
+			 "[{\"names\":[\"read\",\"write\"],\"action\":"
+			 "\"SCMP_ACT_ALLOW\"},{\"name\":\"exit\",\"action\":"
+			 "\"SCMP_ACT_ALLOW\"}]}");
+	ck_assert_int_eq(config_validate(&c, "t", NULL), 0);
+
+	expect_problem("seccomp_profile = /nonexistent/llsr-seccomp.json\n", 1,
+		       "cannot open /nonexistent/llsr-seccomp.json");
+	for (i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++) {
+		path = profile_write(bad_files[i].text);
+		snprintf(text, sizeof(text),
+			 "# a profile\nseccomp_profile = %s\n", path);
+		expect_problem(text, 2, bad_files[i].what);
+		unlink(path);
+	}
+}
+END_TEST
+
+START_TEST(test_seccomp_too_large)
+{
+	const char *path;
+	char text[700];
+	char *big;
+	size_t n = CONFIG_SECCOMP_MAX + 100, i;
+
+	/* Valid JSON, but larger than the profile's cap once compact. */
+	big = malloc(n + 64);
+	ck_assert_ptr_nonnull(big);
+	i = (size_t)snprintf(big, 64,
+			     "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"x\":\"");
+	memset(big + i, 'a', n - i);
+	memcpy(big + n, "\"}", 3);
+	path = profile_write(big);
+	free(big);
+	snprintf(text, sizeof(text), "seccomp_profile = %s\n", path);
+	expect_problem(text, 1, "too large");
+	unlink(path);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -786,6 +935,14 @@ config_suite(void)
 	tcase_add_test(tc, test_cross_key);
 	tcase_add_test(tc, test_uid_range_rules);
 	tcase_add_test(tc, test_validate_struct);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("seccomp");
+	tcase_add_test(tc, test_seccomp_builtin);
+	tcase_add_test(tc, test_seccomp_engine_default);
+	tcase_add_test(tc, test_seccomp_runsc);
+	tcase_add_test(tc, test_seccomp_file);
+	tcase_add_test(tc, test_seccomp_too_large);
 	suite_add_tcase(s, tc);
 	return s;
 }

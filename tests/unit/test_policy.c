@@ -75,6 +75,61 @@ START_TEST(runsc_leaves_room_for_gvisor)
 }
 END_TEST
 
+/* The spec's HostConfig.SecurityOpt for c. */
+static json_object *
+secopt_of(const struct config *c, json_object **spec)
+{
+	struct policy_limits lim = {.memory_mb = 64, .cpus = 1.0, .pids = 32};
+	json_object *host, *opt;
+
+	*spec = policy_container_spec(c, &lim, "test:1:2");
+	ck_assert_ptr_nonnull(*spec);
+	ck_assert(json_object_object_get_ex(*spec, "HostConfig", &host));
+	ck_assert(json_object_object_get_ex(host, "SecurityOpt", &opt));
+	return opt;
+}
+
+/* By default the built-in profile's JSON text goes to the engine after
+ * "seccomp=": the Engine API takes the profile, not a path. */
+START_TEST(test_builtin_profile)
+{
+	struct config c;
+	json_object *spec, *opt;
+	const char *s;
+
+	config_defaults(&c);
+	opt = secopt_of(&c, &spec);
+	ck_assert_int_eq(json_object_array_length(opt), 2);
+	ck_assert_str_eq(
+		json_object_get_string(json_object_array_get_idx(opt, 0)),
+		"no-new-privileges");
+	s = json_object_get_string(json_object_array_get_idx(opt, 1));
+	ck_assert(!strncmp(s, "seccomp=", 8));
+	ck_assert_str_eq(s + 8, c.seccomp_json);
+	ck_assert_ptr_nonnull(strstr(s, "\"io_uring_setup\""));
+	json_object_put(spec);
+}
+END_TEST
+
+/* engine-default: no profile of ours, the engine's default applies. */
+START_TEST(test_engine_default)
+{
+	struct config c;
+	json_object *spec, *opt;
+
+	config_defaults(&c);
+	strcpy(c.seccomp_profile, "engine-default");
+	c.seccomp_json[0] = '\0';
+	ck_assert_int_eq(config_validate(&c, "t", NULL), 0);
+	opt = secopt_of(&c, &spec);
+	ck_assert_int_eq(json_object_array_length(opt), 1);
+	ck_assert_str_eq(
+		json_object_get_string(json_object_array_get_idx(opt, 0)),
+		"no-new-privileges");
+	json_object_put(spec);
+}
+END_TEST
+
 static Suite *
 policy_suite(void)
 {
@@ -83,6 +138,11 @@ policy_suite(void)
 
 	tcase_add_test(tc, runc_gets_the_configured_pids);
 	tcase_add_test(tc, runsc_leaves_room_for_gvisor);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("seccomp");
+	tcase_add_test(tc, test_builtin_profile);
+	tcase_add_test(tc, test_engine_default);
 	suite_add_tcase(s, tc);
 	return s;
 }
