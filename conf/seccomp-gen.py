@@ -2,6 +2,13 @@
 """Generates conf/seccomp.json, the sandbox's seccomp profile, from Docker's
 default profile.
 
+conf/seccomp.json is a derivative of Docker's default seccomp profile
+(moby, profiles/seccomp/default.json, as Debian's
+golang-github-docker-docker-dev ships it), Copyright Docker, Inc. and the
+moby contributors, licensed under the Apache License, Version 2.0
+(/usr/share/common-licenses/Apache-2.0 on Debian); the changes are the
+ones this script makes.
+
     conf/seccomp-gen.py [DEFAULT.json] > conf/seccomp.json
     conf/seccomp-gen.py --check [DEFAULT.json]   # exit 1 if conf/seccomp.json
                                                  # differs from the output
