@@ -20,6 +20,12 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
  -D_GNU_SOURCE -std=c11 -I$top/include -I$work $(pkg-config --cflags json-c)"
 libs="$(pkg-config --libs json-c)"
 lib_srcs="b64 buf config demux err harness log request result utf8"
+# config.c's built-in seccomp profile, made as the Makefile makes it.
+{
+	echo 'const char config_seccomp_builtin[] = {'
+	od -An -v -tx1 <"$top/conf/seccomp.json" | sed -e 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'
+	echo '0};'
+} >"$work/seccomp_builtin.c"
 
 targets="b64 demux request report"
 echo "1..$(echo "$targets" | wc -w)"
@@ -27,7 +33,7 @@ n=0
 rc=0
 for t in $targets; do
 	n=$((n + 1))
-	srcs=""
+	srcs="$work/seccomp_builtin.c"
 	for m in $lib_srcs; do srcs="$srcs $top/src/$m.c"; done
 	# runner_outcome_init lives in runner.c, which needs the engine; the
 	# report target links what result_build needs through these.
