@@ -470,6 +470,11 @@ overflow_main(void *arg)
 				 "(sock_diag): overload is not refused early");
 			warned = 1;
 		}
+		/* Connections held for the main thread wait their turn too. */
+		pthread_mutex_lock(&sv->mu);
+		if (waiting >= 0)
+			waiting += sv->nheld;
+		pthread_mutex_unlock(&sv->mu);
 		if (waiting <= sv->cfg->max_queue) {
 			/* They wait their turn; look again shortly. */
 			poll(NULL, 0, 20);
