@@ -97,8 +97,8 @@ is done, so a failure names the wave):
       /etc/shadow, /etc/group, /etc/hostname, /etc/hosts, /etc/resolv.conf,
       the Docker socket, the service's run directory (every file but the
       logs' contents), a canary directory the suite creates in the host's
-      /tmp (/tmp/llsr-hostile-canary, which the cases also attack inside
-      their own /tmp); no file named *LLSRHOSTILE* and no file of the
+      /tmp (/tmp/llsr-hostile-canary.PID.RANDOM, one per run; the cases
+      attack /tmp/llsr-hostile-canary inside their own /tmp); no file named *LLSRHOSTILE* and no file of the
       sandbox uid (10001) newer than the wave under /tmp, /var/tmp,
       /dev/shm, /dev/mqueue, /etc, /root, /run, /usr/local, /home; the
       case's host_absent paths; no host process with LLSRHOSTILE in its
@@ -150,7 +150,9 @@ SLACK_S = 20.0         # container create/start/remove on a busy engine
 LEAK_WAIT_S = 20.0
 DEFAULT_POOL_SIZE = 1  # the service's default pool_size
 OVERLOAD_RETRY_S = 30.0
-HOST_CANARY_DIR = "/tmp/llsr-hostile-canary"
+# One per run: suites running side by side must not see each other's
+# changes as their own cases' doing.
+HOST_CANARY_DIR = "/tmp/llsr-hostile-canary.%d.%s" % (os.getpid(), secrets.token_hex(4))
 SENTINEL_FILES = ["/etc/passwd", "/etc/shadow", "/etc/group", "/etc/gshadow",
                   "/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/etc/ld.so.preload",
                   DOCKER_SOCK, "/run/docker.sock"]
@@ -821,7 +823,7 @@ def main():
     stack = None
     known_pids = set()
     canary = "llsrcanary" + secrets.token_hex(16)
-    subst = {"CANARY": canary, "CANARY_REV": canary[::-1]}
+    subst = {"CANARY": canary, "CANARY_REV": canary[::-1], "HOST_CANARY": HOST_CANARY_DIR}
 
     def on_signal(signum, frame):
         raise KeyboardInterrupt("signal %d" % signum)
@@ -1009,6 +1011,7 @@ def main():
             probs += ["host file: " + m for m in scan_markers(since)]
             for c in runnable:
                 for p in c.get("host_absent", []):
+                    p = substitute(p, subst)
                     if os.path.lexists(p):
                         probs.append("host path exists: %r" % p)
             procs = marked_processes()
