@@ -6,11 +6,14 @@ checks the mechanism).
 
 Two stacks (spawn-fcgi, multiwatch, lighttpd, dockerd), --workers each:
   "limits on":  client_concurrency = 1, client_rate = 20, client_burst = 5
+                (--limits "k = v; k = v" to choose others)
   "limits off": the defaults (no per-client limit)
 On each: the victim (127.0.0.1) sends --n requests one at a time, a
 request started every --interval seconds (or when the last one ended, if
 later), first alone, then while a greedy client (127.0.0.2) keeps --greedy
-connections busy sending the same request as fast as it can. Every request
+connections busy sending the same request as fast as it can (a process of
+its own at nice 19, standing in for a client on another host; with
+--greedy-inline, threads of this process at normal priority). Every request
 is the same trivial passing run (def add; assert add(1, 2) == 3); every
 victim response must be 200 passed (the run stops with an error otherwise).
 Percentiles are nearest-rank. Prints a markdown table and writes every
@@ -28,6 +31,7 @@ import math
 import os
 import platform
 import sys
+import subprocess
 import threading
 import time
 
@@ -62,26 +66,54 @@ def pct(xs, p):
 
 
 class Greedy:
-    def __init__(self, port, conns):
-        self.port = port
-        self.counts = {}
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
-        self.threads = [threading.Thread(target=self.loop, daemon=True) for _ in range(conns)]
-        for t in self.threads:
-            t.start()
+    """The greedy client: --greedy connections, each sending the request
+    again as soon as it has an answer, whatever the answer (Retry-After is
+    ignored). It runs as a process of its own at nice 19: on a real host the
+    greedy client is elsewhere, and its own CPU must not be what slows the
+    victim down; the server's side of its requests (lighttpd, workers,
+    dockerd) runs at normal priority as before. --greedy-inline keeps it in
+    this process, at normal priority, sharing the victim's interpreter."""
 
-    def loop(self):
+    def __init__(self, port, conns, inline=False):
+        self.proc = None
+        if inline:
+            self.counts = {}
+            self.lock = threading.Lock()
+            self.stop = threading.Event()
+            self.threads = [threading.Thread(target=self.loop, args=(port,), daemon=True)
+                            for _ in range(conns)]
+            for t in self.threads:
+                t.start()
+        else:
+            self.proc = subprocess.Popen(
+                [sys.executable, os.path.abspath(__file__), "--greedy-child",
+                 str(port), str(conns)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                preexec_fn=lambda: os.nice(19))
+
+    def loop(self, port):
         while not self.stop.is_set():
-            status, _ = post(self.port, "127.0.0.2")
+            status, _ = post(port, "127.0.0.2")
             with self.lock:
                 self.counts[status] = self.counts.get(status, 0) + 1
 
     def finish(self):
+        if self.proc:
+            out, _ = self.proc.communicate(b"stop\n", timeout=300)
+            return json.loads(out)
         self.stop.set()
         for t in self.threads:
             t.join(180)
         return {str(k): v for k, v in sorted(self.counts.items())}
+
+
+def greedy_child(port, conns):
+    """The greedy process: runs until its stdin has a line (or closes),
+    then prints its answers' statuses as JSON."""
+    g = Greedy(port, conns, inline=True)
+    sys.stdin.readline()
+    print(json.dumps(g.finish()))
+    return 0
 
 
 def victim(port, n, interval):
@@ -102,7 +134,7 @@ def victim(port, n, interval):
 
 def phase(st, a, greedy):
     victim(st.port, 5, a.interval)  # warm-up
-    g = Greedy(st.port, a.greedy) if greedy else None
+    g = Greedy(st.port, a.greedy, a.greedy_inline) if greedy else None
     if g:
         time.sleep(2)  # the greedy client is at full speed
     lat = victim(st.port, a.n, a.interval)
@@ -114,6 +146,8 @@ def phase(st, a, greedy):
 
 
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--greedy-child":
+        return greedy_child(int(sys.argv[2]), int(sys.argv[3]))
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.environ.get("LLSR_BIN", "_build/ll-solution-runner"))
     ap.add_argument("--port", type=int, default=19390)
@@ -122,12 +156,19 @@ def main():
     ap.add_argument("--greedy", type=int, default=4)
     ap.add_argument("--interval", type=float, default=0.5)
     ap.add_argument("--json", default=os.path.join(HERE, "fair-results.json"))
+    ap.add_argument("--greedy-inline", action="store_true",
+                    help="run the greedy client as threads of this process at normal "
+                         "priority (the old way) instead of a process of its own at nice 19")
+    ap.add_argument("--limits", default="; ".join(LIMITS),
+                    help="the 'limits on' stack's config lines, ';'-separated "
+                         "(default %(default)r)")
     a = ap.parse_args()
+    limits = [x.strip() for x in a.limits.split(";") if x.strip()]
     binary = os.path.abspath(a.bin)
     out = {"config": vars(a), "machine": {"cpus": os.cpu_count(), "node": platform.node(),
                                           "loadavg_start": os.getloadavg()},
            "stacks": {}}
-    for i, (name, conf) in enumerate((("limits on", LIMITS), ("limits off", []))):
+    for i, (name, conf) in enumerate((("limits on", limits), ("limits off", []))):
         st = Stack(binary, a.port + i, conf, workers=a.workers)
         try:
             r = {"config": conf}

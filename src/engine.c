@@ -351,7 +351,8 @@ out:
 }
 
 /* A POST or DELETE on /containers/{id}{suffix} whose answer carries no
- * body we need. ok2 is a second status that also counts as success. */
+ * body we need. ok1 is success; ok2 and ok3 (0: none) are further statuses
+ * that also count as success. */
 static int
 container_action(struct engine *e, const char *method, const char *id,
 		 const char *suffix, const char *what, long ok1, long ok2,

@@ -622,6 +622,7 @@ server_run(struct service *svc, const struct config *cfg)
 	if (!sv.fair) {
 		log_error("out of memory");
 		board_close(sv.board);
+		close(sv.efd);
 		return -1;
 	}
 	if (!shared)
@@ -632,6 +633,7 @@ server_run(struct service *svc, const struct config *cfg)
 		log_error("cannot start the overflow thread");
 		fair_close(sv.fair);
 		board_close(sv.board);
+		close(sv.efd);
 		return -1;
 	}
 	/* Signals are held while a request is in hand: libfcgi does not retry

@@ -17,7 +17,9 @@ struct service;
 struct reply {
 	int status;	     /* HTTP status */
 	json_object *body;   /* owned by the reply; reply_release */
-	const char *verdict; /* static, for the access log; "-" */
+	const char *verdict; /* for the access log, "-" if none; a string
+			      * literal or one inside body: valid until
+			      * reply_release */
 	char container[16];  /* short container id or "-" */
 	long retry_after_s;  /* Retry-After of a 429, seconds; 0 = none */
 };
