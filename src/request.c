@@ -387,24 +387,6 @@ fail:
 	return NULL;
 }
 
-int
-request_parse(struct request *r, const char *body, size_t len,
-	      const struct config *cfg, struct llsr_err *e)
-{
-	json_object *obj;
-	int rc;
-
-	memset(r, 0, sizeof(*r));
-	obj = parse_body(body, len, e);
-	if (!obj)
-		return -1;
-	rc = parse_object(r, obj, cfg, e);
-	json_object_put(obj);
-	if (rc < 0)
-		request_release(r);
-	return rc;
-}
-
 /* Fair shares: a batch's cost is the sum of its submissions' timeout_ms,
  * the submission-time it can hold a worker for. It must not be over the
  * server's max_batch_cost_ms, nor over the client's own max_cost_ms (1 to

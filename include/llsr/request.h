@@ -37,14 +37,6 @@ const char *request_isolation_name(enum request_isolation iso);
 /* Deepest JSON nesting accepted in a body. */
 #define REQUEST_MAX_DEPTH 16
 
-/* Parses and validates body[0..len) against the caps in cfg. On success
- * fills r (release with request_release) and returns 0. On bad input
- * returns -1 with e set to a 400: invalid_json, missing_field,
- * invalid_base64 (naming the field and byte offset), invalid_field or
- * unsupported_language; r is left empty. */
-int request_parse(struct request *r, const char *body, size_t len,
-		  const struct config *cfg, struct llsr_err *e);
-
 /* Frees what r owns; r can be NULL. */
 void request_release(struct request *r);
 
@@ -56,8 +48,13 @@ struct request_set {
 	int batch; /* the body was a batch */
 };
 
-/* Like request_parse, for either form. An element's error names it: the
- * message starts with "submissions[i]: " and e->index is i. */
+/* Parses and validates body[0..len), either form, against the caps in
+ * cfg. On success fills rs (release with request_set_release) and returns
+ * 0. On bad input returns -1 with e set to a 4xx: invalid_json,
+ * missing_field, invalid_base64 (naming the field and byte offset),
+ * invalid_field, unsupported_language or batch_too_costly; rs is left
+ * empty. An element's error names it: the message starts with
+ * "submissions[i]: " and e->index is i. */
 int request_parse_set(struct request_set *rs, const char *body, size_t len,
 		      const struct config *cfg, struct llsr_err *e);
 void request_set_release(struct request_set *rs);

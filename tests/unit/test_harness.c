@@ -10,6 +10,7 @@
 #include "llsr/config.h"
 #include "llsr/harness.h"
 #include "llsr/request.h"
+#include "parse_one.h"
 #include "tap_main.h"
 
 #define NONCE "0123456789abcdef0123456789abcdef"
@@ -66,7 +67,7 @@ START_TEST(frame)
 	long len;
 
 	config_defaults(&cfg);
-	ck_assert_int_eq(request_parse(&r, body, strlen(body), &cfg, &e), 0);
+	ck_assert_int_eq(parse_one(&r, body, strlen(body), &cfg, &e), 0);
 	buf_init(&out, 1 << 20);
 	ck_assert_int_eq(harness_frame(&r, &cfg, NONCE, &out), 0);
 	ck_assert(strncmp(out.data, "LLSR1 ", 6) == 0);
@@ -259,7 +260,7 @@ frame_job(const char *body)
 	json_object *job;
 
 	config_defaults(&cfg);
-	ck_assert_msg(request_parse(&r, body, strlen(body), &cfg, &e) == 0,
+	ck_assert_msg(parse_one(&r, body, strlen(body), &cfg, &e) == 0,
 		      "%s: %s", body, e.message);
 	buf_init(&out, 1 << 20);
 	ck_assert_int_eq(harness_frame(&r, &cfg, NONCE, &out), 0);

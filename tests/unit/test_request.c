@@ -7,6 +7,7 @@
 #include "llsr/config.h"
 #include "llsr/request.h"
 #include "llsr/utf8.h"
+#include "parse_one.h"
 #include "tap_main.h"
 
 static struct config cfg;
@@ -31,7 +32,7 @@ static int
 parse(const char *body)
 {
 	err_clear(&err);
-	return request_parse(&req, body, strlen(body), &cfg, &err);
+	return parse_one(&req, body, strlen(body), &cfg, &err);
 }
 
 static void
@@ -337,7 +338,7 @@ START_TEST(embedded_nul_body)
 
 	err_clear(&err);
 	ck_assert_int_eq(
-		request_parse(&req, body, sizeof(body) - 1, &cfg, &err), -1);
+		parse_one(&req, body, sizeof(body) - 1, &cfg, &err), -1);
 	ck_assert_str_eq(err.code, "invalid_json");
 }
 END_TEST
