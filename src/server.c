@@ -286,10 +286,11 @@ route(struct server *sv, FCGX_Request *req, struct reply *rp)
 		run_code(sv->svc, cfg, req, rp);
 	} else if (health) {
 		if (strcmp(param(req, "REQUEST_METHOD"), "GET") != 0 &&
-		    strcmp(param(req, "REQUEST_METHOD"), "HEAD") != 0)
+		    strcmp(param(req, "REQUEST_METHOD"), "HEAD") != 0) {
 			reply_error(rp, 405, "method_not_allowed",
 				    "use GET for /health");
-		else
+			rp->allow = "GET, HEAD";
+		} else
 			service_health(sv->svc, rp);
 		fair_health(sv, rp);
 	} else {
@@ -309,9 +310,7 @@ respond(FCGX_Request *req, struct reply *rp, const char *reqid)
 	int n;
 
 	if (rp->status == 405)
-		allow = strncmp(param(req, "REQUEST_URI"), "/health", 7) == 0
-				? "GET, HEAD"
-				: "POST";
+		allow = rp->allow ? rp->allow : "POST";
 	if (rp->status == 503)
 		snprintf(retry, sizeof(retry), "Retry-After: 1\r\n");
 	else if (rp->status == 429)
@@ -353,7 +352,7 @@ fcgi_take(FCGX_Request *req, int fd)
 static void
 reject(struct server *sv, int fd, const char *why)
 {
-	struct reply rp = {0, NULL, "-", "-", 0};
+	struct reply rp = {0, NULL, "-", "-", 0, NULL};
 	FCGX_Request req;
 
 	if (FCGX_InitRequest(&req, sv->lfd, 0) != 0) {
@@ -543,7 +542,7 @@ set_busy(struct server *sv, int busy)
 static void
 serve(struct server *sv, FCGX_Request *req, unsigned long seq)
 {
-	struct reply rp = {0, NULL, "-", "-", 0};
+	struct reply rp = {0, NULL, "-", "-", 0, NULL};
 	char reqid[32], addr[64];
 	double t0 = clock_now_msf();
 

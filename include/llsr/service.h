@@ -22,6 +22,7 @@ struct reply {
 			      * reply_release */
 	char container[16];  /* short container id or "-" */
 	long retry_after_s;  /* Retry-After of a 429, seconds; 0 = none */
+	const char *allow;   /* Allow of a 405 (static); NULL: "POST" */
 };
 
 /* cfg is borrowed and must outlive the service. NULL on ENOMEM. */
