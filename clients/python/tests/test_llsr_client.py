@@ -3,7 +3,8 @@
 stacks (tests/integration/llsr_stack.py: spawn-fcgi, multiwatch, lighttpd,
 dockerd). unittest, standard library only; TAP on stdout ("ok N - ...").
 
-usage: test_llsr_client.py --bin PATH/ll-solution-runner [--port 20800]
+usage: test_llsr_client.py --bin PATH/ll-solution-runner [--port 20800] [TEST ...]
+   or: LLSR_BIN=PATH LLSR_PORT=20800 python3 -m unittest discover clients/python/tests
 
 Data: HumanEval (Chen et al. 2021), OpenAI, MIT License, Copyright (c)
 OpenAI, read from /work/shared/datasets/humaneval/HumanEval.jsonl.gz;
@@ -115,6 +116,14 @@ def url(name):
 
 
 def setUpModule():
+    # Run by unittest itself (python3 -m unittest discover clients/python/tests):
+    # the binary from $LLSR_BIN or the build directory, the port from $LLSR_PORT.
+    if ARGS.bin is None:
+        ARGS.bin = os.environ.get("LLSR_BIN") or os.path.join(REPO, "_build",
+                                                              "ll-solution-runner")
+        ARGS.port = int(os.environ.get("LLSR_PORT", ARGS.port))
+    if not os.access(ARGS.bin, os.X_OK):
+        raise unittest.SkipTest("no service binary at %s (--bin or $LLSR_BIN)" % ARGS.bin)
     STACKS["a"] = Stack(ARGS.bin, ARGS.port, ["max_batch_cost_ms = 60000"], workers=2)
     # 3 workers: concurrent requests reach the service at once, and all but
     # the first meet an empty bucket (or the concurrency limit) whatever the
