@@ -26,7 +26,8 @@ WORKER_USER=ll-solution-runner
 PACKAGES="build-essential autoconf automake libtool pkg-config
 libjson-c-dev libcurl4-gnutls-dev libfcgi-dev check
 spawn-fcgi multiwatch lighttpd apache2 docker.io debootstrap
-curl ca-certificates openssl socat python3 clang libclang-rt-14-dev runsc"
+curl ca-certificates openssl socat python3 python3-venv python3-pip clang
+libclang-rt-14-dev runsc"
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'quickstart: %s\n' "$*" >&2; exit 1; }
@@ -313,7 +314,7 @@ run_tests() {
 	cat "$run/compare.tap"
 	count_tap "$run/compare.tap"
 
-	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, pool, TLS engine, web-server errors, memory, uids)"
+	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, pool, TLS engine, web-server errors, memory, uids, Python client)"
 	python3 tests/integration/test_lifecycle.py --bin "$sanbuild/ll-solution-runner" \
 		>"$run/lifecycle.tap" 2>&1 || true
 	python3 tests/integration/test_cli.py --bin "$sanbuild/ll-solution-runner" \
@@ -336,13 +337,17 @@ run_tests() {
 		--port 18460 >"$run/memory.tap" 2>&1 || true
 	python3 tests/integration/test_uids.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18470 >"$run/uids.tap" 2>&1 || true
+	# The Python client (clients/python): two stacks of its own, HumanEval
+	# samples, retries on 429, pip install into a venv.
+	python3 clients/python/tests/test_llsr_client.py --bin "$sanbuild/ll-solution-runner" \
+		--port 18490 >"$run/pyclient.tap" 2>&1 || true
 	say "hostile submissions (tests/hostile)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18200 \
 		>"$run/hostile.tap" 2>&1 || true
 	say "adversarial submissions (tests/adversarial)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18300 \
 		--cases tests/adversarial/cases.json >"$run/adversarial.tap" 2>&1 || true
-	for f in lifecycle cli auth fair pool pool-apache tls weberrors memory uids hostile adversarial; do
+	for f in lifecycle cli auth fair pool pool-apache tls weberrors memory uids pyclient hostile adversarial; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"
 	done
