@@ -321,6 +321,7 @@ run_tests() {
 		>"$run/cli.tap" 2>&1 || true
 	python3 tests/integration/test_auth.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18410 >"$run/auth.tap" 2>&1 || true
+	# Fair shares, through lighttpd (18470..18472) and Apache (18480..18482).
 	python3 tests/integration/test_fair.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18470 >"$run/fair.tap" 2>&1 || true
 	python3 tests/integration/test_pool.py --bin "$sanbuild/ll-solution-runner" \

@@ -13,13 +13,21 @@ mechanism, deterministically; the latency figures are in bench/fair.py.
     rate_limited (JSON, Retry-After >= 1), for concurrency and for rate, and
     some of its runs are served; the victim is never refused and every run
     passes; the service's own /health says no client ever had more than 1
-    request in service ("fair": {"concurrency_peak": 1}).
+    request in service ("fair": {"concurrency_peak": 1}); the worker's log
+    shows each client counted under its own address, as the web server
+    passed it (REMOTE_ADDR).
 (b) Per token: the same with two tokens sent from one address (the greedy
     one with the client_* limits, the victim's with its own limits from
     auth_token_file): the limit follows the token, not the address.
-(c) A worker killed (SIGKILL) while it serves a client's only allowed
-    request does not keep that client's share: after multiwatch replaced
-    the workers, the client is served again.
+(c) While a client's only allowed request is in service, its next one is
+    429 at once, also with a 4 MB body that the worker never reads (the
+    web server must pass the early answer on, not fail on the unread
+    body). A worker killed (SIGKILL) while it serves that request does not
+    keep the client's share: after multiwatch replaced the workers, the
+    client is served again.
+
+Each part runs through lighttpd and through Apache (--web both, the
+default); ports PORT..PORT+2 and PORT+10..PORT+12.
 (d) max_batch_cost_ms = 30000: the issue's 777-byte batch (8 submissions
     sleeping 60 s, timeout_ms 4000: cost 32000) is 400 batch_too_costly,
     and no container is created for it; 7 of them (28000) run; a client's
@@ -34,6 +42,7 @@ import grp
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -59,6 +68,7 @@ GIVE_UP_S = 180          # the greedy client stops here whatever it saw
 ADD = "def add(a, b):\n    return a + b\n"
 ADD_TESTS = "assert add(1, 2) == 3\n"
 SLEEP = "import time\ntime.sleep(2)\n"
+BIG_CODE = 3000000   # base64: a 4 MB body, under max_body_bytes (4 MiB)
 
 
 def b64(s):
@@ -174,10 +184,27 @@ def greedy_and_victim(st, web, label, greedy_src, greedy_hdr, victim_src, victim
         (g.conc, g.rate, g.other, g.malformed[:2]))
     tap(g.ok > 0, "%s %s: the greedy client is still served within its share (%d runs)"
         % (web, label, g.ok), (g.ok, g.other))
+    if greedy_hdr is None:
+        addresses_seen(st, web, label, greedy_src, victim_src)
     fair = health(st).get("fair") or {}
     tap(fair.get("concurrency_peak") == 1 and fair.get("refused", 0) >= g.conc + g.rate,
         "%s %s: the service's view: no client ever had more than 1 request in service "
         "(/health fair %s)" % (web, label, fair), fair)
+
+
+def addresses_seen(st, web, label, greedy_src, victim_src):
+    """Per address, the client's address must reach the worker as the
+    web server's REMOTE_ADDR (lighttpd's mod_fastcgi, Apache's
+    mod_proxy_fcgi): the worker's log names the address each request was
+    counted under. Every 429 is the greedy client's, and the victim's
+    runs were served under its own address."""
+    log = st.log()
+    refused = set(re.findall(r"\] 429 (\S+): (?:concurrency|rate)$", log, re.M))
+    served = set(re.findall(r"\] (\S+) POST /run_code 200 verdict=passed", log))
+    tap(refused == {greedy_src} and victim_src in served,
+        "%s %s: the worker saw each client's own address (REMOTE_ADDR): 429s only for "
+        "%s, %s served" % (web, label, greedy_src, victim_src),
+        "refused %s, served %s" % (sorted(refused), sorted(served)))
 
 
 def part_a(binary, port, web):
@@ -237,6 +264,13 @@ def part_c(st, web):
 
     held = wait_for(refused_for_concurrency, 60, step=0.1)
     tap(held, "%s (c): while its run is in service, the client's next request is 429" % web)
+    # The 429 goes out before the body is read: a large body the worker
+    # never reads must not turn it into the web server's 500/502/503.
+    big = {"code": b64("#" + "x" * BIG_CODE + "\n")}
+    status, hdr, doc = post(st.port, big, CRASH_ADDR)
+    tap(held and is_429(status, hdr, doc) and "in service" in doc["error"]["message"],
+        "%s (c): so is one with a %d-byte body, which the worker never reads"
+        % (web, len(json.dumps(big))), (status, hdr, doc))
     mw = st.spawn_pid()
     old = children(mw)
     for pid in old:
