@@ -307,8 +307,15 @@ run_tests() {
 	python3 tests/integration/run.py --url http://127.0.0.1:18081 \
 		>"$run/integration-apache.tap" 2>&1 || true
 	cat "$run/integration-apache.tap"
+	# Time limits through Apache too: the web server is outside the
+	# user's clock (charged inside the container), so 20 runs show that
+	# the limits and verdicts pass through mod_proxy_fcgi unchanged.
+	python3 tests/integration/test_timing.py --url http://127.0.0.1:18081 \
+		--label apache --requests 20 >"$run/timing-apache.tap" 2>&1 || true
+	cat "$run/timing-apache.tap"
 	tests/integration/stack.sh stop "$run"
 	count_tap "$run/integration-apache.tap"
+	count_tap "$run/timing-apache.tap"
 	python3 tests/integration/compare_verdicts.py "$tap" "$run/integration-apache.tap" \
 		>"$run/compare.tap" 2>&1 || true
 	cat "$run/compare.tap"
@@ -336,8 +343,9 @@ run_tests() {
 	# Memory figures need glibc's allocator: the build without sanitizers.
 	python3 tests/integration/test_memory.py --bin _build/ll-solution-runner \
 		--port 18460 >"$run/memory.tap" 2>&1 || true
+	# A uid per container, through lighttpd and Apache (18500..18503).
 	python3 tests/integration/test_uids.py --bin "$sanbuild/ll-solution-runner" \
-		--port 18470 >"$run/uids.tap" 2>&1 || true
+		--port 18500 >"$run/uids.tap" 2>&1 || true
 	# The Python client (clients/python): two stacks of its own, HumanEval
 	# samples, retries on 429, pip install into a venv.
 	python3 clients/python/tests/test_llsr_client.py --bin "$sanbuild/ll-solution-runner" \
@@ -345,10 +353,14 @@ run_tests() {
 	say "hostile submissions (tests/hostile)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18200 \
 		>"$run/hostile.tap" 2>&1 || true
+	say "hostile submissions through Apache (tests/hostile --web apache)"
+	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18201 \
+		--web apache >"$run/hostile-apache.tap" 2>&1 || true
 	say "adversarial submissions (tests/adversarial)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18300 \
 		--cases tests/adversarial/cases.json >"$run/adversarial.tap" 2>&1 || true
-	for f in lifecycle cli auth fair pool pool-apache tls weberrors memory uids pyclient hostile adversarial; do
+	for f in lifecycle cli auth fair pool pool-apache tls weberrors memory uids pyclient \
+		hostile hostile-apache adversarial; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"
 	done

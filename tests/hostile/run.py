@@ -4,16 +4,17 @@
     run.py --url http://127.0.0.1:18085 [--rundir DIR] [--jobs 2] [--only RE]
     run.py --bin BUILD/ll-solution-runner [--port 18200] [--workers 2]
            [--conf conf/ll-solution-runner.conf] [--jobs 2] [--only RE]
+           [--web lighttpd|apache]
     (both: [--cases FILE --dir DIR] another suite of cases in this format,
      e.g. tests/adversarial/cases.json and tests/adversarial/cases;
      [--record FILE] one JSON line per case: its statuses and whether a
      test that must not pass did: "forged")
 
 With --bin the suite starts a stack of its own (tests/integration/stack.sh:
-lighttpd, spawn-fcgi, multiwatch) with a random canary variable,
-LLSR_CANARY, in the environment of the workers, checks that the canary IS
-in every worker's /proc/PID/environ (so the canary case can fail), runs the
-cases, and stops the stack. With a run directory (--bin, or --rundir)
+lighttpd, or Apache with --web apache, spawn-fcgi, multiwatch) with a
+random canary variable, LLSR_CANARY, in the environment of the workers,
+checks that the canary IS in every worker's /proc/PID/environ (so the
+canary case can fail), runs the cases, and stops the stack. With a run directory (--bin, or --rundir)
 it also checks that RUNDIR/log is root's and writable by no one else. With --url only it uses a running service and
 the canary case is a TAP SKIP (the service's run directory is checked only
 when --rundir names it).
@@ -505,13 +506,14 @@ def children_of(ppid):
 # The stack of our own (--bin)
 
 class OwnStack(object):
-    def __init__(self, binary, conf, port, workers, canary):
+    def __init__(self, binary, conf, port, workers, canary, web="lighttpd"):
         self.run = tempfile.mkdtemp(prefix="llsr-hostile.")
         os.chmod(self.run, 0o755)
         self.port = port
         env = dict(os.environ)
         env["LLSR_CANARY"] = canary
-        log("starting a stack in %s on port %d (%d workers)" % (self.run, port, workers))
+        env["LLSR_WEB"] = web
+        log("starting a stack in %s on port %d (%d workers, %s)" % (self.run, port, workers, web))
         self.started = False
         p = subprocess.run([STACK, "start", binary, conf, self.run, str(port), str(workers)],
                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -801,6 +803,8 @@ def main():
     ap.add_argument("--conf", default=DEFAULT_CONF)
     ap.add_argument("--port", type=int, default=18200)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--web", default="lighttpd", choices=("lighttpd", "apache"),
+                    help="with --bin: the web server in front (default %(default)s)")
     ap.add_argument("--rundir", help="with --url: the service's run directory, to check")
     ap.add_argument("--jobs", type=int, default=2, help="requests at a time (default 2)")
     ap.add_argument("--only", help="regex on case names")
@@ -838,7 +842,7 @@ def main():
     try:
         if args.bin:
             stack = OwnStack(os.path.abspath(args.bin), os.path.abspath(args.conf),
-                             args.port, args.workers, canary)
+                             args.port, args.workers, canary, args.web)
             svc = Service("http://127.0.0.1:%d" % args.port)
             rundir = stack.run
             # Wait until every worker answers, then prove the canary is there.

@@ -15,8 +15,14 @@ real engine). TAP on stdout.
    free uid: the replacement worker gets that uid again (the dead worker's
    lock went with it) once the container it named is gone, and serves.
 
+Each part runs through lighttpd and through Apache (--web both, the
+default): the 503 uid_exhausted and its Retry-After must reach the client
+the same way through either. Ports: PORT and PORT+1 for lighttpd, PORT+2
+and PORT+3 for Apache.
+
 usage: test_uids.py --bin PATH/ll-solution-runner [--port 19210]
-                    [--image llsr-sandbox:latest] [--web lighttpd|apache]
+                    [--image llsr-sandbox:latest]
+                    [--web lighttpd|apache|both]
                     [--first-range off]   (part 1 with uid_range off and
                     user 20001:20001: shows that part 1 can fail)
 """
@@ -35,7 +41,7 @@ import threading
 import urllib.parse
 
 from llsr_client import docker_get, owner_pid
-from llsr_stack import Stack, Tap, alive, children, wait_for
+from llsr_stack import APACHE, Stack, Tap, alive, children, wait_for
 
 WORKER_USER = "ll-solution-runner"
 LABEL = "ll-solution-runner"
@@ -96,15 +102,15 @@ def stack_containers(pids):
     return out
 
 
-def concurrent_uids(a, lo, hi):
+def concurrent_uids(a, web, port, lo, hi):
     lock_dir = private_lock_dir()
     workers, pool = 3, 2
     rng = "%d-%d" % (lo, hi) if a.first_range != "off" else "off\nuser = 20001:20001"
-    st = Stack(a.bin, a.port, ["image = \"%s\"" % a.image,
-                               "uid_range = %s" % rng,
-                               "uid_lock_dir = \"%s\"" % lock_dir,
-                               "max_workers = %d" % workers,
-                               "pool_size = %d" % pool], workers=workers, web=a.web)
+    st = Stack(a.bin, port, ["image = \"%s\"" % a.image,
+                             "uid_range = %s" % rng,
+                             "uid_lock_dir = \"%s\"" % lock_dir,
+                             "max_workers = %d" % workers,
+                             "pool_size = %d" % pool], workers=workers, web=web)
     try:
         mw = st.spawn_pid()
         pids = set(wait_for(lambda: len(children(mw)) == workers and children(mw), 30) or [])
@@ -138,36 +144,40 @@ def concurrent_uids(a, lo, hi):
                 bad.append((code, doc.get("status"), ids, doc.get("error")))
             else:
                 uids.append(u[0])
-        tap(not bad, "%d concurrent runs on %d workers (pool_size %d) each ran as one uid "
+        tap(not bad, web + ": %d concurrent runs on %d workers (pool_size %d) each ran as one uid "
             "of %d-%d, gid the same (uids seen: %s)" % (len(answers), workers, pool, lo, hi,
                                                      sorted(set(uids))), bad)
         tap(listings[0] > 0 and not shared,
-            "no two live containers of the stack shared a uid in %d engine listings "
+            web + ": no two live containers of the stack shared a uid in %d engine listings "
             "(warm ones included)" % listings[0], shared[:10])
     finally:
         st.stop()
         shutil.rmtree(lock_dir, ignore_errors=True)
 
 
-def exhaustion_and_crash(a, lo):
+def exhaustion_and_crash(a, web, port, lo):
     # One worker, pool 1: the smallest range the config accepts, 1 * (1 + 50).
     hi = lo + 50
     lock_dir = private_lock_dir()
     held = {u: hold(lock_dir, u) for u in range(lo, hi + 1)}
-    st = Stack(a.bin, a.port + 1, ["image = \"%s\"" % a.image,
-                                   "uid_range = %d-%d" % (lo, hi),
-                                   "uid_lock_dir = \"%s\"" % lock_dir,
-                                   "max_workers = 1", "pool_size = 1",
-                                   "pool_max_age_s = 4"], workers=1, web=a.web)
+    st = Stack(a.bin, port, ["image = \"%s\"" % a.image,
+                             "uid_range = %d-%d" % (lo, hi),
+                             "uid_lock_dir = \"%s\"" % lock_dir,
+                             "max_workers = 1", "pool_size = 1",
+                             "pool_max_age_s = 4"], workers=1, web=web)
     try:
         code, hdr, doc = program(st)
         err = doc.get("error") or {}
-        tap(code == 503 and err.get("code") == "uid_exhausted" and "Retry-After" in hdr,
-            "every uid held: 503 uid_exhausted with Retry-After", (code, hdr, doc))
+        hdr = {k.lower(): v for k, v in hdr.items()}
+        tap(code == 503 and err.get("code") == "uid_exhausted" and
+            hdr.get("retry-after") == "1" and "x-request-id" in hdr and
+            hdr.get("content-type", "").startswith("application/json"),
+            web + ": every uid held: the service's 503 uid_exhausted, JSON, with "
+            "Retry-After: 1", (code, hdr, doc))
         os.close(held.pop(lo))
         code, _, doc = program(st)
         tap(code == 200 and ids_of(doc).get("Uid") == [lo] * 4,
-            "one uid freed: the run gets it (%d)" % lo, (code, doc))
+            web + ": one uid freed: the run gets it (%d)" % lo, (code, doc))
 
         mw = st.spawn_pid()
         victim = (children(mw) or [None])[0]
@@ -176,7 +186,7 @@ def exhaustion_and_crash(a, lo):
             return [c for c in stack_containers({victim}) if c[1] == "%d:%d" % (lo, lo)]
         # The tick refills the pool once the used container is removed.
         w = wait_for(warm, 60, 0.2)
-        tap(bool(w), "the worker's warm container holds the only free uid", stack_containers({victim}))
+        tap(bool(w), web + ": the worker's warm container holds the only free uid", stack_containers({victim}))
         if not w or victim is None:
             return
         os.kill(victim, signal.SIGKILL)
@@ -190,7 +200,7 @@ def exhaustion_and_crash(a, lo):
         except RuntimeError:
             pass
         tap(code == 200 and ids_of(doc).get("Uid") == [lo] * 4 and gone,
-            "after SIGKILL the new worker (%s) runs as the dead one's uid %d, whose "
+            web + ": after SIGKILL the new worker (%s) runs as the dead one's uid %d, whose "
             "container is gone" % (new, lo), (code, doc, "old container gone: %s" % gone))
     finally:
         st.stop()
@@ -204,15 +214,27 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--port", type=int, default=19210)
     ap.add_argument("--image", default="llsr-sandbox:latest")
-    ap.add_argument("--web", default="lighttpd", choices=("lighttpd", "apache"))
+    ap.add_argument("--web", default="both", choices=("lighttpd", "apache", "both"))
     ap.add_argument("--first-range", default="", help=argparse.SUPPRESS)
     a = ap.parse_args()
     a.bin = os.path.abspath(a.bin)
-    # Ranges of their own (private lock directories too): nothing here
-    # holds or frees a uid of another stack.
-    concurrent_uids(a, 310000, 310199)
-    if a.first_range != "off":
-        exhaustion_and_crash(a, 320000)
+    webs = ("lighttpd", "apache") if a.web == "both" else (a.web,)
+    for i, web in enumerate(webs):
+        if web == "apache" and not os.access(APACHE, os.X_OK):
+            tap.skip("apache: a uid per container", "apache2 is not installed")
+            continue
+        port = a.port + 2 * i
+        # Ranges of their own (private lock directories too): nothing here
+        # holds or frees a uid of another stack. One stack at a time, so
+        # both web servers' runs may use the same ranges.
+        parts = [lambda: concurrent_uids(a, web, port, 310000, 310199)]
+        if a.first_range != "off":
+            parts.append(lambda: exhaustion_and_crash(a, web, port + 1, 320000))
+        for part in parts:
+            try:
+                part()
+            except Exception as e:  # a stack that does not start is a failure
+                tap(False, "%s: the stack runs" % web, repr(e))
     return tap.finish()
 
 
