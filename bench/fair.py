@@ -4,7 +4,8 @@ greedy client, with the service's per-client limits on and off, all in the
 same run. Not a test: no pass/fail exit code (tests/integration/test_fair.py
 checks the mechanism).
 
-Two stacks (spawn-fcgi, multiwatch, lighttpd, dockerd), --workers each:
+Two stacks (spawn-fcgi, multiwatch, lighttpd or with --web apache Apache,
+dockerd), --workers each:
   "limits on":  client_concurrency = 1, client_rate = 20, client_burst = 5
                 (--limits "k = v; k = v" to choose others)
   "limits off": the defaults (no per-client limit)
@@ -21,6 +22,7 @@ sample to --json.
 
 usage: sudo bench/fair.py [--bin _build/ll-solution-runner] [--port 19390]
                           [--workers 3] [--n 60] [--greedy 4] [--interval 0.5]
+                          [--web lighttpd|apache]
                           [--json bench/fair-results.json]
 """
 import argparse
@@ -155,6 +157,7 @@ def main():
     ap.add_argument("--n", type=int, default=60)
     ap.add_argument("--greedy", type=int, default=4)
     ap.add_argument("--interval", type=float, default=0.5)
+    ap.add_argument("--web", default="lighttpd", choices=("lighttpd", "apache"))
     ap.add_argument("--json", default=os.path.join(HERE, "fair-results.json"))
     ap.add_argument("--greedy-inline", action="store_true",
                     help="run the greedy client as threads of this process at normal "
@@ -169,7 +172,7 @@ def main():
                                           "loadavg_start": os.getloadavg()},
            "stacks": {}}
     for i, (name, conf) in enumerate((("limits on", limits), ("limits off", []))):
-        st = Stack(binary, a.port + i, conf, workers=a.workers)
+        st = Stack(binary, a.port + i, conf, workers=a.workers, web=a.web)
         try:
             r = {"config": conf}
             r["alone"] = phase(st, a, False)
@@ -192,8 +195,8 @@ def main():
             g = ", ".join("%s: %d" % kv for kv in x["greedy_statuses"].items()) or "-"
             print("| %s | %s | %.0f | %.0f | %.0f | %.2f | %s |"
                   % (name, label, x["p50"], x["p90"], x["p99"], x["p99"] / base, g))
-    print("\nload average %s -> %s; %d CPUs; samples in %s"
-          % (out["machine"]["loadavg_start"], out["machine"]["loadavg_end"],
+    print("\n%s in front; load average %s -> %s; %d CPUs; samples in %s"
+          % (a.web, out["machine"]["loadavg_start"], out["machine"]["loadavg_end"],
              os.cpu_count(), a.json))
     return 0
 
