@@ -186,7 +186,8 @@ def exhaustion_and_crash(a, web, port, lo):
             return [c for c in stack_containers({victim}) if c[1] == "%d:%d" % (lo, lo)]
         # The tick refills the pool once the used container is removed.
         w = wait_for(warm, 60, 0.2)
-        tap(bool(w), web + ": the worker's warm container holds the only free uid", stack_containers({victim}))
+        tap(bool(w), web + ": the worker's warm container holds the only free uid",
+            stack_containers({victim}))
         if not w or victim is None:
             return
         os.kill(victim, signal.SIGKILL)
