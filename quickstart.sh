@@ -321,7 +321,7 @@ run_tests() {
 	cat "$run/compare.tap"
 	count_tap "$run/compare.tap"
 
-	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, pool, TLS engine, web-server errors, memory, uids, Python client)"
+	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, llsr batch cost, pool, TLS engine, web-server errors, memory, uids, Python client)"
 	python3 tests/integration/test_lifecycle.py --bin "$sanbuild/ll-solution-runner" \
 		>"$run/lifecycle.tap" 2>&1 || true
 	python3 tests/integration/test_cli.py --bin "$sanbuild/ll-solution-runner" \
@@ -331,6 +331,9 @@ run_tests() {
 	# Fair shares, through lighttpd (18470..18472) and Apache (18480..18482).
 	python3 tests/integration/test_fair.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18470 >"$run/fair.tap" 2>&1 || true
+	# llsr eval splits its batches to fit a small max_batch_cost_ms.
+	python3 tests/integration/test_llsr_cost.py --bin "$sanbuild/ll-solution-runner" \
+		--llsr "$sanbuild/llsr" --port 18480 >"$run/llsr-cost.tap" 2>&1 || true
 	python3 tests/integration/test_pool.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18420 >"$run/pool.tap" 2>&1 || true
 	python3 tests/integration/test_pool.py --bin "$sanbuild/ll-solution-runner" \
@@ -359,7 +362,7 @@ run_tests() {
 	say "adversarial submissions (tests/adversarial)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18300 \
 		--cases tests/adversarial/cases.json >"$run/adversarial.tap" 2>&1 || true
-	for f in lifecycle cli auth fair pool pool-apache tls weberrors memory uids pyclient \
+	for f in lifecycle cli auth fair llsr-cost pool pool-apache tls weberrors memory uids pyclient \
 		hostile hostile-apache adversarial; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"

@@ -289,6 +289,11 @@ def main():
     qpw = max(1, -(-a.batch_concurrency // a.workers))
     if bench.key_supported(binary, "queue_per_worker = %d" % qpw):
         extra.append("queue_per_worker = %d" % qpw)
+    # The default max_batch_cost_ms (30 submissions of TIMEOUT_MS) would
+    # refuse the batches this measures.
+    cost = "max_batch_cost_ms = %d" % (a.batch_size * TIMEOUT_MS)
+    if bench.key_supported(binary, cost):
+        extra.append(cost)
     res = {"machine": {"cores": os.cpu_count(), "loadavg_start": os.getloadavg(),
                        "engine_api": eng.version, "kernel": os.uname().release},
            "config": {"binary": binary, "n": n, "batch_size": a.batch_size,

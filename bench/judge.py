@@ -347,14 +347,20 @@ def he_block(llsr, port, probs_path, samples, tmp, tag, batch_n):
         float(m.group(1)) if m else None, [r for r in res if not r.get("passed")][:5]
 
 
-def make_stack(binary, port, workers, pool_size, image):
+def make_stack(binary, port, workers, pool_size, image, batch_n=0):
     """bench.Stack with a temporary copy of conf/ll-solution-runner.conf
-    plus the image and the pool size."""
+    plus the image and the pool size, and a max_batch_cost_ms that lets
+    batches of batch_n submissions of TIMEOUT_MS through (the default, 30
+    of them, would split the batches this measures)."""
     st = bench.Stack(binary, port, workers, pool_size)
     with open(os.path.join(ROOT, "conf", "ll-solution-runner.conf")) as f:
         conf = f.read()
+    extra = "image = \"%s\"\npool_size = %d\n" % (image, pool_size)
+    cost = "max_batch_cost_ms = %d" % (batch_n * TIMEOUT_MS)
+    if batch_n and bench.key_supported(binary, cost):
+        extra += cost + "\n"
     with open(st.conf, "w") as f:
-        f.write(conf + "\n# bench/judge.py\nimage = \"%s\"\npool_size = %d\n" % (image, pool_size))
+        f.write(conf + "\n# bench/judge.py\n" + extra)
     return st
 
 
@@ -589,7 +595,8 @@ def main():
             for k, side in enumerate(("before", "after")):
                 log("starting the %s stack: image %s, port %d, %d workers, pool_size %d"
                     % (side, TAGS[side], a.port + k, a.workers, a.pool_size))
-                st = make_stack(binary, a.port + k, a.workers, a.pool_size, TAGS[side])
+                st = make_stack(binary, a.port + k, a.workers, a.pool_size, TAGS[side],
+                                max(a.batch_size, a.he_batch))
                 stacks[side] = st
                 st.start()
             clients = {s: batch.Client(stacks[s].port) for s in stacks}

@@ -356,7 +356,8 @@ static const struct key keys[] = {
 	LONG(batch_memory_mb, 16, 1048576, "1024"),
 	LONG(batch_timeout_ms, 1000, 3600000, "300000"),
 	/* Fair shares: see src/fair.c and the conf file. */
-	LONG(max_batch_cost_ms, 1000, 1000000000000L, "10000000"),
+	/* Not set: batch_timeout_ms (config_load); this is its default. */
+	LONG(max_batch_cost_ms, 1000, 1000000000000L, "300000"),
 	LONG(client_concurrency, 0, 65536, "0"),
 	DOUBLE(client_rate, 0, 1000000, "0"),
 	LONG(client_burst, 1, 1000000, "10"),
@@ -1034,6 +1035,10 @@ config_load(struct config *c, const char *path, FILE *errout)
 	}
 	x.line = seen[key_find("seccomp_profile") - keys];
 	load_seccomp(c, &x);
+	/* A batch may declare no more of the user's time than its own wall
+	 * budget, whatever that is set to. */
+	if (!seen[key_find("max_batch_cost_ms") - keys])
+		c->max_batch_cost_ms = c->batch_timeout_ms;
 out:
 	return x.problems + config_validate(c, path, errout);
 }

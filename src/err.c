@@ -17,6 +17,8 @@ err_set(struct llsr_err *e, int status, const char *code, const char *fmt, ...)
 	e->status = status;
 	e->code = code;
 	e->index = -1;
+	e->cost_ms = -1;
+	e->max_cost_ms = -1;
 	va_start(ap, fmt);
 	n = vsnprintf(e->message, sizeof(e->message), fmt, ap);
 	va_end(ap);
@@ -33,6 +35,8 @@ err_clear(struct llsr_err *e)
 	e->code = NULL;
 	e->message[0] = '\0';
 	e->index = -1;
+	e->cost_ms = -1;
+	e->max_cost_ms = -1;
 }
 
 int

@@ -403,17 +403,19 @@ batch_cost(const struct request_set *rs, json_object *obj,
 		return -1;
 	for (i = 0; i < rs->n; i++)
 		cost += rs->items[i].timeout_ms; /* <= 10000 * 600000 */
-	if (cost > cap)
-		return err_set(e, 400, "batch_too_costly",
-			       "the batch costs %ld ms (the sum of its %zu "
-			       "submissions' timeout_ms), over the limit of "
-			       "%ld ms (%s); lower timeout_ms or split the "
-			       "batch",
-			       cost, rs->n, cap,
-			       cap < cfg->max_batch_cost_ms
-				       ? "the request's max_cost_ms"
-				       : "the server's max_batch_cost_ms");
-	return 0;
+	if (cost <= cap)
+		return 0;
+	err_set(e, 400, "batch_too_costly",
+		"the batch costs %ld ms (the sum of its %zu submissions' "
+		"timeout_ms), over the limit of %ld ms (%s); lower timeout_ms "
+		"or split the batch",
+		cost, rs->n, cap,
+		cap < cfg->max_batch_cost_ms
+			? "the request's max_cost_ms"
+			: "the server's max_batch_cost_ms");
+	e->cost_ms = cost;
+	e->max_cost_ms = cap;
+	return -1;
 }
 
 static int

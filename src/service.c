@@ -170,11 +170,21 @@ reply_error(struct reply *rp, int status, const char *code, const char *message)
 void
 reply_error_at(struct reply *rp, const struct llsr_err *err)
 {
+	json_object *eo;
+
 	reply_error(rp, err->status, err->code, err->message);
-	if (err->index >= 0 && rp->body)
-		json_object_object_add(
-			json_object_object_get(rp->body, "error"), "index",
-			json_object_new_int64(err->index));
+	eo = rp->body ? json_object_object_get(rp->body, "error") : NULL;
+	if (!eo)
+		return;
+	if (err->index >= 0)
+		json_object_object_add(eo, "index",
+				       json_object_new_int64(err->index));
+	if (err->max_cost_ms > 0) {
+		json_object_object_add(eo, "cost_ms",
+				       json_object_new_int64(err->cost_ms));
+		json_object_object_add(eo, "max_cost_ms",
+				       json_object_new_int64(err->max_cost_ms));
+	}
 }
 
 void
@@ -243,7 +253,7 @@ void
 service_health(struct service *s, struct reply *rp)
 {
 	struct llsr_err err;
-	json_object *body;
+	json_object *body, *limits;
 	int present = 0;
 
 	if (engine_ping(s->engine, &err) < 0 ||
@@ -279,6 +289,21 @@ service_health(struct service *s, struct reply *rp)
 			       json_object_new_int64(s->cfg->pool_size));
 	json_object_object_add(body, "pool_warm",
 			       json_object_new_int64(pool_warm_count(s)));
+	/* What a client must fit its requests to, to split a batch before
+	 * it is refused rather than after. */
+	limits = json_object_new_object();
+	json_object_object_add(limits, "timeout_ms",
+			       json_object_new_int64(s->cfg->timeout_ms));
+	json_object_object_add(limits, "max_batch",
+			       json_object_new_int64(s->cfg->max_batch));
+	json_object_object_add(
+		limits, "max_batch_cost_ms",
+		json_object_new_int64(s->cfg->max_batch_cost_ms));
+	json_object_object_add(limits, "batch_timeout_ms",
+			       json_object_new_int64(s->cfg->batch_timeout_ms));
+	json_object_object_add(limits, "max_body_bytes",
+			       json_object_new_int64(s->cfg->max_body_bytes));
+	json_object_object_add(body, "limits", limits);
 	rp->status = 200;
 	rp->body = body;
 }

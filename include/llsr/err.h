@@ -11,6 +11,9 @@ struct llsr_err {
 	const char *code; /* static string, e.g. "invalid_base64" */
 	char message[512];
 	long index; /* batch element at fault, or -1 */
+	/* batch_too_costly: the batch's cost and the limit it is over (what
+	 * a client needs to split it), else -1. */
+	long cost_ms, max_cost_ms;
 };
 
 /* Fills e (e can be NULL: then nothing happens). Returns -1 so that callers

@@ -21,6 +21,10 @@ struct eval {
 	struct evalset es;
 	FILE *results; /* NULL without --out */
 	enum batch_mode mode;
+	/* Most submissions per request that fit the server's
+	 * max_batch_cost_ms, once a batch_too_costly answer told it; 0 until
+	 * then (o->batch is the only limit). */
+	size_t fit;
 	size_t total, done; /* samples to run now, and run so far */
 	struct timespec start;
 	char err[1024];
@@ -230,6 +234,77 @@ run_singles(struct eval *ev, const size_t *ids, size_t n)
 	return 0;
 }
 
+static int run_batch(struct eval *ev, const size_t *ids, char **subs,
+		     size_t *lens, size_t n);
+
+/* A json integer member of o, or -1. */
+static long long
+member_ll(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_int))
+		return -1;
+	return (long long)json_object_get_int64(v);
+}
+
+/* r is a 400: when it is batch_too_costly, learns how many of these
+ * submissions fit the server's cost cap (ev->fit) and runs the n of them
+ * in batches that fit, or one request per sample when not even two do.
+ * Returns 1 when r is something else (nothing done). */
+static int
+split_costly(struct eval *ev, const size_t *ids, char **subs, size_t *lens,
+	     size_t n, const struct cli_http_resp *r)
+{
+	json_object *o, *e = NULL, *code;
+	long long cost, cap;
+	size_t fit, k, m;
+	int costly;
+
+	o = cli_http_parse(r, NULL, 0);
+	if (o)
+		json_object_object_get_ex(o, "error", &e);
+	costly = e && json_object_object_get_ex(e, "code", &code) &&
+		 json_object_is_type(code, json_type_string) &&
+		 !strcmp(json_object_get_string(code), "batch_too_costly");
+	cost = member_ll(e, "cost_ms");
+	cap = member_ll(e, "max_cost_ms");
+	json_object_put(o);
+	if (!costly)
+		return 1;
+	/* Every submission of llsr's costs the same (one timeout_ms, or the
+	 * server's), so the cap over one submission's cost is how many fit.
+	 * A server that does not say halves the batch. */
+	if (cost > 0 && cap > 0)
+		fit = (size_t)(cap /
+			       ((cost + (long long)n - 1) / (long long)n));
+	else
+		fit = n / 2;
+	if (fit >= n) /* the server counts otherwise: never send n again */
+		fit = n - 1;
+	if ((!ev->fit || fit < ev->fit) && cost > 0 && cap > 0)
+		warn(ev,
+		     "a batch of %zu is over the server's batch cost limit "
+		     "(%lld of %lld ms): %zu submission%s per request",
+		     n, cost, cap, fit ? fit : 1, fit < 2 ? "" : "s");
+	else if (!ev->fit || fit < ev->fit)
+		warn(ev,
+		     "a batch of %zu is over the server's batch cost limit: "
+		     "%zu submission%s per request",
+		     n, fit ? fit : 1, fit < 2 ? "" : "s");
+	ev->fit = fit ? fit : 1;
+	if (ev->fit < 2)
+		return run_singles(ev, ids, n);
+	for (k = 0; k < n; k += m) {
+		m = n - k < ev->fit ? n - k : ev->fit;
+		if (run_batch(ev, ids + k, subs + k, lens + k, m) < 0)
+			return -1;
+		progress(ev, 0);
+	}
+	return 0;
+}
+
 /* One batch request for samples ids[0..n) whose submissions are subs. */
 static int
 run_batch(struct eval *ev, const size_t *ids, char **subs, size_t *lens,
@@ -254,6 +329,16 @@ run_batch(struct eval *ev, const size_t *ids, char **subs, size_t *lens,
 	if (cli_http_post(ev->h, "/run_code", body.data, body.len, &r, ev->err,
 			  sizeof(ev->err)) < 0)
 		goto out_body;
+	/* Sent: not held while a split sends its parts. */
+	buf_release(&body);
+	if (r.status == 400 && n > 1) {
+		rc = split_costly(ev, ids, subs, lens, n, &r);
+		if (rc <= 0) {
+			buf_release(&r.body);
+			goto out_body;
+		}
+		rc = -1;
+	}
 	if (r.status == 400 || r.status == 413) {
 		if (r.status == 400 && ev->mode == BATCH_UNKNOWN) {
 			char why[512];
@@ -315,7 +400,7 @@ nomem:
 static int
 run_all(struct eval *ev)
 {
-	size_t cap = ev->o->batch, n, k, bytes, next = 0, carry_len = 0;
+	size_t cap = ev->o->batch, most, n, k, bytes, next = 0, carry_len = 0;
 	size_t *ids, *lens;
 	char **subs, *carry = NULL;
 	int rc = -1;
@@ -328,7 +413,8 @@ run_all(struct eval *ev)
 	for (;;) {
 		n = 0;
 		bytes = 0;
-		while (next < ev->es.nsamples && n < cap) {
+		most = ev->fit && ev->fit < cap ? ev->fit : cap;
+		while (next < ev->es.nsamples && n < most) {
 			if (ev->es.samples[next].done) {
 				next++;
 				continue;
@@ -350,7 +436,7 @@ run_all(struct eval *ev)
 		}
 		if (!n)
 			break;
-		if (cap == 1 || ev->mode == BATCH_OFF)
+		if (most == 1 || ev->mode == BATCH_OFF)
 			rc = run_singles(ev, ids, n);
 		else
 			rc = run_batch(ev, ids, subs, lens, n);

@@ -12,7 +12,9 @@ Every submission is HumanEval style: code = the program, tests = the
 problem's `test` (it defines check(candidate)), entry_point; the service
 reports each statement of check()'s body holding an assert as its own case.
 Everything is sent as {"submissions": [...]} batches of --batch,
---concurrency requests at a time.
+--concurrency requests at a time, each also cut so that its declared cost
+(the sum of its timeout_ms) stays within the service's max_batch_cost_ms
+(GET /health "limits"; by default 30 submissions of 10000 ms).
 
 1. Canonical: prompt + canonical_solution of all 164 problems, service
    limits left at their defaults. Each must come back `passed` with every
@@ -52,6 +54,7 @@ than asked for.
 
 import argparse
 import concurrent.futures
+import json
 import os
 import sys
 import time
@@ -127,7 +130,10 @@ def chunks(items, size, cost=None, max_cost=None):
 # --------------------------------------------------------------------------
 
 def run_canonical(tap, svc, problems, a):
-    groups = chunks(problems, a.batch)
+    # Service limits left at their defaults: each costs the server's
+    # timeout_ms, and a batch stays within max_batch_cost_ms.
+    groups = lc.cost_chunks(problems, a.batch, lambda p: a.limits["timeout_ms"],
+                            a.limits["max_batch_cost_ms"])
     subs = [[hl.submission(hl.canonical_code(p), p) for p in g] for g in groups]
     t0 = time.monotonic()
     results = send_all(svc, subs, a.concurrency)
@@ -239,6 +245,8 @@ def main():
         if r is None or r.status != 200:
             tap(False, "service ready at %s" % a.url, r.short() if r else "no answer")
             return tap.finish()
+        a.limits = svc.limits()
+        log("service limits: %s" % json.dumps(a.limits, sort_keys=True))
     problems = hl.load_humaneval(a.humaneval)
     cases = {p["task_id"]: hl.case_sources(p) for p in problems}
     names = {p["task_id"]: hl.case_names(p) for p in problems}
@@ -264,7 +272,9 @@ def main():
         return 0
 
     limits = {"timeout_ms": a.timeout_ms, "test_timeout_ms": a.test_timeout_ms}
-    groups = chunks(mutants, a.batch, lambda m: est_cost(m, a) / 2.0, a.batch_seconds)
+    groups = [g for c in lc.cost_chunks(mutants, a.batch, lambda m: a.timeout_ms,
+                                        a.limits["max_batch_cost_ms"])
+              for g in chunks(c, a.batch, lambda m: est_cost(m, a) / 2.0, a.batch_seconds)]
     subs = [[hl.submission(m["code"], m["problem"], **limits) for m in g] for g in groups]
     t0 = time.monotonic()
     results = send_all(svc, subs, a.concurrency)

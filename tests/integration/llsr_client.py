@@ -164,6 +164,15 @@ class Service(object):
                 pass
         return pids
 
+    def limits(self):
+        """GET /health's "limits" ({"timeout_ms", "max_batch",
+        "max_batch_cost_ms", ...}); raises when the service does not say."""
+        r = self.health()
+        lim = (r.json or {}).get("limits") if r.status == 200 and isinstance(r.json, dict) else None
+        if not isinstance(lim, dict) or not isinstance(lim.get("max_batch_cost_ms"), int):
+            raise RuntimeError("GET /health has no limits: %s" % r.short())
+        return lim
+
     def wait_ready(self, seconds=30.0):
         end = time.monotonic() + seconds
         while True:
@@ -542,6 +551,24 @@ def _gcd(a, b):
     while b:
         a, b = b, a % b
     return a
+
+
+def cost_chunks(items, size, timeout_ms, max_cost_ms):
+    """Consecutive groups of at most `size` items whose declared cost (the
+    sum of their timeout_ms; timeout_ms(item) gives one item's) stays within
+    the service's max_batch_cost_ms: a batch over it is refused as
+    batch_too_costly."""
+    out, cur, c = [], [], 0
+    for it in items:
+        t = timeout_ms(it)
+        if cur and (len(cur) >= size or c + t > max_cost_ms):
+            out.append(cur)
+            cur, c = [], 0
+        cur.append(it)
+        c += t
+    if cur:
+        out.append(cur)
+    return out
 
 
 def status_list(resp_json):

@@ -31,8 +31,14 @@ usage: test_batch.py --url http://127.0.0.1:18080 [--problems 100]
     one), which persists across its own tests.
 (d) 400s: a malformed element names its index (error.index, message
     "submissions[i]: ..."); an empty list and 1001 elements; an unknown
-    field next to "submissions"; "submissions" not a list. Also: exactly
-    1000 small elements are accepted and answered in order.
+    field next to "submissions"; "submissions" not a list. The default
+    max_batch_cost_ms (batch_timeout_ms, 300000; the stack must run the
+    shipped config) bites: the issue's time.sleep(60) element 31 times
+    (cost 310000) and 1000 times with timeout_ms 4000 are 400
+    batch_too_costly at once, with cost_ms and max_cost_ms; 30 elements
+    without timeout_ms (cost 300000) run. Also: exactly 1000 small elements
+    (timeout_ms 300, to fit the cap) are accepted and answered in order.
+    Batches of (a) are also cut to fit max_batch_cost_ms.
 
 Last: GET /health still answers ok and no container of the answering
 workers is left behind (Docker API on /var/run/docker.sock; skipped when
@@ -218,8 +224,14 @@ def part_a(svc, n_problems, batch_size, conc):
     # The same submissions as batches, in a shuffled order, all batches at
     # once (as many as there are workers to take them).
     order = lc.spread(n, 3)
-    chunks = [order[k:k + batch_size] for k in range(0, n, batch_size)]
-    lc.log("(a) the same as %d batch(es) of up to %d" % (len(chunks), batch_size))
+    # Each batch also within the service's max_batch_cost_ms (an element
+    # without timeout_ms costs the server's).
+    lim = svc.limits()
+    chunks = lc.cost_chunks(order, batch_size,
+                            lambda i: items[i][2].get("timeout_ms", lim["timeout_ms"]),
+                            lim["max_batch_cost_ms"])
+    lc.log("(a) the same as %d batch(es) of up to %d (max_batch_cost_ms %d)"
+           % (len(chunks), batch_size, lim["max_batch_cost_ms"]))
     t0 = time.monotonic()
     times = {}
 
@@ -466,9 +478,14 @@ def part_d(svc):
         tap(not expect_400(r, code, None, contains), "(d) %s: 400 %s" % (name, code),
             expect_400(r, code, None, contains))
 
-    # The boundary: exactly max_batch small elements run, in order.
-    elems = [sub("X = %d\n" % i, "assert X == %d\n" % i) for i in range(MAX_BATCH)]
-    lc.log("(d) a batch of %d small submissions" % MAX_BATCH)
+    part_d_cost(svc)
+
+    # The boundary: exactly max_batch small elements run, in order, each
+    # with the timeout_ms that keeps the batch within max_batch_cost_ms
+    # (300 with the defaults: the user's CPU time, far more than they use).
+    tmo = svc.limits()["max_batch_cost_ms"] // MAX_BATCH
+    elems = [sub("X = %d\n" % i, "assert X == %d\n" % i, timeout_ms=tmo) for i in range(MAX_BATCH)]
+    lc.log("(d) a batch of %d small submissions of timeout_ms %d" % (MAX_BATCH, tmo))
     r = post(svc, {"submissions": elems})
     res = r.json.get("results") if r.status == 200 and isinstance(r.json, dict) else None
     errs = []
@@ -479,8 +496,55 @@ def part_d(svc):
             t = j.get("tests") or [{}]
             if j.get("status") != "passed" or t[0].get("name") != "assert X == %d" % i:
                 errs.append("result %d: %s" % (i, short(j, 300)))
-    tap(not errs, "(d) exactly %d elements are accepted; every result passes, in input order "
-        "(%.1f s)" % (MAX_BATCH, r.elapsed), errs[:10])
+    tap(tmo >= 100 and not errs, "(d) exactly %d elements (timeout_ms %d) are accepted; every "
+        "result passes, in input order (%.1f s)" % (MAX_BATCH, tmo, r.elapsed),
+        ["timeout_ms %d" % tmo] + errs[:10])
+
+
+SLEEPER = "import time\ntime.sleep(60)\n"   # the issue's batch element
+
+
+def part_d_cost(svc):
+    """The default max_batch_cost_ms (batch_timeout_ms, 300000) bites: a
+    small body cannot declare more of the user's time than a batch's wall
+    budget. Refused at once, with what a client needs to split."""
+    lim = svc.limits()
+    cap, t = lim["max_batch_cost_ms"], lim["timeout_ms"]
+    tap(cap == lim["batch_timeout_ms"] == 300000 and t == 10000,
+        "(d) GET /health limits: max_batch_cost_ms is batch_timeout_ms (300000, the "
+        "default), timeout_ms 10000", [json.dumps(lim)])
+    n = cap // t + 1
+    attacks = [
+        ("the issue's sleeper, %d times without timeout_ms (cost %d)" % (n, n * t),
+         [sub(SLEEPER)] * n, n * t),
+        ("the issue's sleeper, %d times with timeout_ms 4000 (cost %d)" % (MAX_BATCH, MAX_BATCH * 4000),
+         [sub(SLEEPER, timeout_ms=4000)] * MAX_BATCH, MAX_BATCH * 4000),
+    ]
+    for name, elems, cost in attacks:
+        body = {"submissions": elems}
+        size = len(json.dumps(body))
+        r = svc.post_json(body, timeout=HTTP_TIMEOUT)
+        e = (r.json or {}).get("error") if isinstance(r.json, dict) else None
+        e = e if isinstance(e, dict) else {}
+        errs = expect_400(r, "batch_too_costly", None, ("%d ms" % cost, "%d ms" % cap))
+        if e.get("cost_ms") != cost or e.get("max_cost_ms") != cap:
+            errs.append("cost_ms %r, max_cost_ms %r; expected %d, %d"
+                        % (e.get("cost_ms"), e.get("max_cost_ms"), cost, cap))
+        # Run, it would sleep for minutes (batch_timeout_ms).
+        if r.elapsed > 60:
+            errs.append("answered after %.1f s, not at once" % r.elapsed)
+        tap(not errs, "(d) %s, %d bytes: 400 batch_too_costly with cost_ms and max_cost_ms "
+            "(%.2f s)" % (name, size, r.elapsed), errs)
+    # At the cap exactly: runs.
+    m = cap // t
+    elems = [sub("X = %d\n" % i, "assert X == %d\n" % i) for i in range(m)]
+    r = post(svc, {"submissions": elems})
+    res = r.json.get("results") if r.status == 200 and isinstance(r.json, dict) else None
+    bad = [r.short()] if not isinstance(res, list) or len(res) != m else \
+        ["result %d: %s" % (i, short(j, 300)) for i, j in enumerate(res)
+         if j.get("status") != "passed"]
+    tap(not bad, "(d) %d submissions without timeout_ms (cost %d, the cap): 200, all pass "
+        "(%.1f s)" % (m, m * t, r.elapsed), bad[:10])
 
 
 # --------------------------------------------------------------------------

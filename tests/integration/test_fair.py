@@ -25,13 +25,15 @@ mechanism, deterministically; the latency figures are in bench/fair.py.
     body). A worker killed (SIGKILL) while it serves that request does not
     keep the client's share: after multiwatch replaced the workers, the
     client is served again.
+(d) max_batch_cost_ms = 30000 (GET /health says so under "limits"): the
+    issue's 777-byte batch (8 submissions sleeping 60 s, timeout_ms 4000:
+    cost 32000) is 400 batch_too_costly, with cost_ms 32000 and
+    max_cost_ms 30000 in the error, and no container is created for it;
+    7 of them (28000) run; a client's
+    max_cost_ms lowers the cap, and may not raise it.
 
 Each part runs through lighttpd and through Apache (--web both, the
 default); ports PORT..PORT+2 and PORT+10..PORT+12.
-(d) max_batch_cost_ms = 30000: the issue's 777-byte batch (8 submissions
-    sleeping 60 s, timeout_ms 4000: cost 32000) is 400 batch_too_costly,
-    and no container is created for it; 7 of them (28000) run; a client's
-    max_cost_ms lowers the cap, and may not raise it.
 
 usage: test_fair.py --bin PATH/ll-solution-runner [--port 19300]
                     [--web lighttpd|apache|both]
@@ -299,7 +301,9 @@ def part_d(binary, port, web):
         el = {"code": b64("import time\ntime.sleep(60)\n"), "timeout_ms": 4000}
         body = {"submissions": [el] * 8}
         size = len(json.dumps(body))
-        health(st)  # the warm pool is up
+        lim = health(st).get("limits") or {}  # (and the warm pool is up)
+        tap(lim.get("max_batch_cost_ms") == 30000 and lim.get("batch_timeout_ms") == 300000,
+            "%s (d): GET /health reports max_batch_cost_ms 30000 under limits" % web, lim)
         wait_for(lambda: (health(st).get("pool_warm") or 0) >= 1, 60)
         before = container_ids(st)
         t0 = time.monotonic()
@@ -308,7 +312,8 @@ def part_d(binary, port, web):
         after = container_ids(st)
         err = doc.get("error") or {}
         tap(status == 400 and err.get("code") == "batch_too_costly"
-            and "32000" in err.get("message", "") and "30000" in err.get("message", ""),
+            and "32000" in err.get("message", "") and "30000" in err.get("message", "")
+            and err.get("cost_ms") == 32000 and err.get("max_cost_ms") == 30000,
             "%s (d): a %d-byte batch of 8 x timeout_ms 4000 (cost 32000) over "
             "max_batch_cost_ms 30000: 400 batch_too_costly in %.2f s" % (web, size, took),
             (status, doc))
@@ -322,7 +327,8 @@ def part_d(binary, port, web):
         tap(status == 200 and len(doc.get("results") or []) == 7,
             "%s (d): 7 x 4000 (cost 28000) runs" % web, (status, doc))
         status, _, doc = post(port, {"submissions": [quick] * 7, "max_cost_ms": 20000})
-        tap(status == 400 and (doc.get("error") or {}).get("code") == "batch_too_costly",
+        tap(status == 400 and (doc.get("error") or {}).get("code") == "batch_too_costly"
+            and (doc.get("error") or {}).get("max_cost_ms") == 20000,
             "%s (d): the client's max_cost_ms 20000 lowers the cap" % web, (status, doc))
         status, _, doc = post(port, {"submissions": [quick], "max_cost_ms": 30001})
         tap(status == 400 and (doc.get("error") or {}).get("code") == "invalid_field",

@@ -691,6 +691,30 @@ START_TEST(test_cross_key)
 }
 END_TEST
 
+/* max_batch_cost_ms not set follows batch_timeout_ms: a batch declares no
+ * more of the user's time than its own wall budget. Set, it is its own. */
+START_TEST(test_batch_cost_default)
+{
+	struct config c;
+
+	ck_assert_int_eq(load(&c, ""), 0);
+	ck_assert_int_eq(c.max_batch_cost_ms, 300000);
+	ck_assert_int_eq(c.max_batch_cost_ms, c.batch_timeout_ms);
+	ck_assert_int_eq(load(&c, "batch_timeout_ms = 60000\n"), 0);
+	ck_assert_int_eq(c.max_batch_cost_ms, 60000);
+	ck_assert_int_eq(load(&c, "batch_timeout_ms = 3600000\n"), 0);
+	ck_assert_int_eq(c.max_batch_cost_ms, 3600000);
+	ck_assert_int_eq(load(&c, "max_batch_cost_ms = 30000\n"
+				  "batch_timeout_ms = 60000\n"),
+			 0);
+	ck_assert_int_eq(c.max_batch_cost_ms, 30000);
+	ck_assert_int_eq(load(&c, "batch_timeout_ms = 60000\n"
+				  "max_batch_cost_ms = 10000000\n"),
+			 0);
+	ck_assert_int_eq(c.max_batch_cost_ms, 10000000);
+}
+END_TEST
+
 /* config_validate on structs that did not come from a file. */
 START_TEST(test_validate_struct)
 {
@@ -933,6 +957,7 @@ config_suite(void)
 
 	tc = tcase_create("validate");
 	tcase_add_test(tc, test_cross_key);
+	tcase_add_test(tc, test_batch_cost_default);
 	tcase_add_test(tc, test_uid_range_rules);
 	tcase_add_test(tc, test_validate_struct);
 	suite_add_tcase(s, tc);

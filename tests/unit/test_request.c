@@ -430,17 +430,22 @@ START_TEST(batch_cost)
 		"{\"code\":\"eA==\",\"timeout_ms\":4000}]}";
 	struct request_set rs;
 
-	/* The default lets 1000 default elements through. */
-	ck_assert_int_eq(cfg.max_batch_cost_ms, 1000L * cfg.timeout_ms);
+	/* The default is the default batch wall budget: 30 default elements,
+	 * not the 1000 that max_batch allows. */
+	ck_assert_int_eq(cfg.max_batch_cost_ms, cfg.batch_timeout_ms);
+	ck_assert_int_eq(cfg.max_batch_cost_ms, 30L * cfg.timeout_ms);
 	ck_assert_int_eq(
 		request_parse_set(&rs, eight, strlen(eight), &cfg, &err), 0);
 	request_set_release(&rs);
-	/* 8 * 4000 = 32000 over 30000: refused, naming cost and limit. */
+	/* 8 * 4000 = 32000 over 30000: refused, naming cost and limit, and
+	 * carrying both for a client that splits the batch. */
 	cfg.max_batch_cost_ms = 30000;
 	expect_batch_error(eight, "costs 32000 ms", -1);
 	ck_assert_str_eq(err.code, "batch_too_costly");
 	ck_assert_ptr_nonnull(strstr(err.message, "30000 ms"));
 	ck_assert_ptr_nonnull(strstr(err.message, "max_batch_cost_ms"));
+	ck_assert_int_eq(err.cost_ms, 32000);
+	ck_assert_int_eq(err.max_cost_ms, 30000);
 	/* Exactly at the limit: accepted. An element without timeout_ms
 	 * costs the server's timeout_ms. */
 	cfg.max_batch_cost_ms = 32000;
@@ -464,6 +469,8 @@ START_TEST(batch_cost)
 			   "[{\"code\":\"\",\"timeout_ms\":5001}]}",
 			   "request's max_cost_ms", -1);
 	ck_assert_str_eq(err.code, "batch_too_costly");
+	ck_assert_int_eq(err.cost_ms, 5001);
+	ck_assert_int_eq(err.max_cost_ms, 5000);
 	err_clear(&err);
 	ck_assert_int_eq(
 		request_parse_set(
