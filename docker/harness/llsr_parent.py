@@ -60,6 +60,9 @@ def main():
     t0 = time.monotonic()  # every time limit counts from here
     try:
         return run_frame(raw, t0, pre)
+    except BaseException:
+        llsr_report.unseal()  # our traceback goes to the real stderr
+        raise
     finally:
         if pre is not None and not pre.handed:
             llsr_procs.discard(pre)  # (already done unless run_frame raised)
