@@ -219,8 +219,9 @@ print(n)'
 
 # The verdict (in full, MBPP sample included), hostile and adversarial
 # suites under gVisor, one after another. Measured 2026-12-07 on the
-# 2-core development machine while other suites ran beside them (load
-# average 30-40): verdict 585 s, hostile 445 s, adversarial 592 s.
+# 2-core development machine: verdict 183 s, hostile 233 s, adversarial
+# 232 s (load average 5-15; runc's: 169, 195, 275 s); with other suites
+# beside them (load average 30-40): 585, 445 and 592 s.
 run_runsc_suites() {
 	local run=$1 t0=$SECONDS f
 	cp conf/ll-solution-runner.conf "$run/runsc.conf"
