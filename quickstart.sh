@@ -9,8 +9,8 @@
 #
 # Environment: LLSR_PORT (8080), LLSR_WORKERS (cores + 1),
 # LLSR_SKIP_SANITIZERS=1 to skip the ASan/UBSan pass of `test`;
-# LLSR_TEST_RUNSC=1 to run the verdict, hostile and adversarial suites
-# under gVisor too (runtime = runsc).
+# LLSR_SKIP_RUNSC=1 to skip the verdict, hostile and adversarial suites
+# under gVisor (runtime = runsc), which `test` runs beside runc's.
 set -eu
 
 top=$(cd "$(dirname "$0")" && pwd)
@@ -218,6 +218,11 @@ for c in json.load(sys.stdin):
 print(n)'
 }
 
+# The verdict (in full, MBPP sample included), hostile and adversarial
+# suites under gVisor, one after another. Measured 2026-12-07 on the
+# 2-core development machine: verdict 183 s, hostile 233 s, adversarial
+# 232 s (load average 5-15; runc's: 169, 195, 275 s); with other suites
+# beside them (load average 30-40): 585, 445 and 592 s.
 run_runsc_suites() {
 	local run=$1 t0=$SECONDS f
 	cp conf/ll-solution-runner.conf "$run/runsc.conf"
@@ -369,10 +374,16 @@ run_tests() {
 	done
 
 	# The same verdict, hostile and adversarial suites with every sandbox
-	# under gVisor (runtime = runsc in a copy of the config): with
-	# LLSR_TEST_RUNSC=1 only, until the hostile suite passes under gVisor
-	# (issue #12: 12 of its cases end otherwise there, none as a pass).
-	[ "${LLSR_TEST_RUNSC:-0}" = 1 ] && run_runsc_suites "$run"
+	# under gVisor (runtime = runsc in a copy of the config). Where gVisor's
+	# kernel gives another outcome while the verdict still cannot be
+	# forged, a case says so in its expect_runsc, with the reason
+	# (docs/security.md, "gVisor").
+	if [ "${LLSR_SKIP_RUNSC:-0}" = 1 ]; then
+		echo "ok - the suites under gVisor # SKIP LLSR_SKIP_RUNSC=1"
+		SKIPPED=$((SKIPPED + 1))
+	else
+		run_runsc_suites "$run"
+	fi
 
 	# After the workers have stopped, every container they made is gone.
 	n=$(orphan_containers)

@@ -887,15 +887,47 @@ out:
 	return rc;
 }
 
-/* The built-in profile under runsc: memfd_create with any flags. The engine
- * picks the memfd rules by the host's kernel version (MFD_NOEXEC_SEAL
- * required from 6.3 on), but under gVisor the kernel is gVisor's, which
- * (runsc 2022-12) refuses MFD_NOEXEC_SEAL: the harness could create no
- * memfd at all. Rewrites json (size bytes) in place; -1 with msg. */
+/* Whether rule r names exactly the one system call name. */
+static int
+rule_is(json_object *r, const char *name)
+{
+	json_object *n;
+
+	return json_object_object_get_ex(r, "names", &n) &&
+	       json_object_array_length(n) == 1 &&
+	       !strcmp(json_object_get_string(json_object_array_get_idx(n, 0)),
+		       name);
+}
+
+/* A rule letting the one call name through. */
+static void
+allow_rule(json_object *rules, const char *name)
+{
+	json_object *r = json_object_new_object(), *n = json_object_new_array();
+
+	json_object_array_add(n, json_object_new_string(name));
+	json_object_object_add(r, "names", n);
+	json_object_object_add(r, "action",
+			       json_object_new_string("SCMP_ACT_ALLOW"));
+	json_object_array_add(rules, r);
+}
+
+/* The built-in profile under runsc:
+ * - memfd_create with any flags. The engine picks the memfd rules by the
+ *   host's kernel version (MFD_NOEXEC_SEAL required from 6.3 on), but under
+ *   gVisor the kernel is gVisor's, which (runsc 2022-12) refuses
+ *   MFD_NOEXEC_SEAL: the harness could create no memfd at all.
+ * - clone3 let through. Docker's rule answers it ENOSYS, so that glibc
+ *   falls back to clone (whose flags a filter can see), but runsc's
+ *   --oci-seccomp answers every refusal EPERM, whatever the rule's
+ *   errnoRet: pthread_create then fails and no thread starts in the
+ *   sandbox (a batch's harness, any solution's). gVisor (2022-12) has no
+ *   clone3 and answers ENOSYS itself.
+ * Rewrites json (size bytes) in place; -1 with msg. */
 static int
 seccomp_for_runsc(char *json, size_t size, char *msg, size_t msgsize)
 {
-	json_object *root = json_tokener_parse(json), *calls, *keep, *r, *n;
+	json_object *root = json_tokener_parse(json), *calls, *keep, *r;
 	const char *s;
 	size_t i;
 	int rc = -1;
@@ -908,21 +940,12 @@ seccomp_for_runsc(char *json, size_t size, char *msg, size_t msgsize)
 	}
 	for (i = 0; i < json_object_array_length(calls); i++) {
 		r = json_object_array_get_idx(calls, i);
-		if (json_object_object_get_ex(r, "names", &n) &&
-		    json_object_array_length(n) == 1 &&
-		    !strcmp(json_object_get_string(
-				    json_object_array_get_idx(n, 0)),
-			    "memfd_create"))
+		if (rule_is(r, "memfd_create") || rule_is(r, "clone3"))
 			continue;
 		json_object_array_add(keep, json_object_get(r));
 	}
-	r = json_object_new_object();
-	n = json_object_new_array();
-	json_object_array_add(n, json_object_new_string("memfd_create"));
-	json_object_object_add(r, "names", n);
-	json_object_object_add(r, "action",
-			       json_object_new_string("SCMP_ACT_ALLOW"));
-	json_object_array_add(keep, r);
+	allow_rule(keep, "memfd_create");
+	allow_rule(keep, "clone3");
 	json_object_object_add(root, "syscalls", keep);
 	keep = NULL;
 	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);

@@ -34,12 +34,25 @@ ulimit(const char *name, long long v)
 	return u;
 }
 
+int
+policy_is_runsc(const struct config *cfg)
+{
+	return strcmp(cfg->runtime, "runsc") == 0;
+}
+
+long
+policy_engine_memory_mb(const struct config *cfg, long memory_mb)
+{
+	return policy_is_runsc(cfg) ? memory_mb + POLICY_RUNSC_MEMORY_EXTRA_MB
+				    : memory_mb;
+}
+
 long
 policy_engine_pids(const struct config *cfg, long pids)
 {
 	long n;
 
-	if (strcmp(cfg->runtime, "runsc") != 0)
+	if (!policy_is_runsc(cfg))
 		return pids;
 	/* gVisor (ptrace platform) backs each sandboxed process with host
 	 * processes and threads of its own, all counted by the engine's
@@ -86,7 +99,8 @@ policy_container_spec(const struct config *cfg, const struct policy_limits *lim,
 					  POLICY_HARNESS_PATH, NULL};
 	static const char *const drop[] = {"ALL", NULL};
 	json_object *spec, *host, *labels, *tmpfs, *ulimits, *logcfg, *secopt;
-	long long mem = (long long)lim->memory_mb << 20;
+	long long mem = (long long)policy_engine_memory_mb(cfg, lim->memory_mb)
+			<< 20;
 	char tmpfs_opts[128], deadline[32], user[sizeof(cfg->user)];
 
 	spec = json_object_new_object();

@@ -208,8 +208,10 @@ take_warm(struct engine *e, const struct config *cfg,
 	if (runner_warm_usable(cfg, w) &&
 	    ((w->lim.memory_mb == want->memory_mb &&
 	      w->lim.cpus == want->cpus && w->lim.pids == want->pids) ||
-	     engine_update_limits(e, w->id, want->memory_mb, want->cpus,
-				  want->pids, NULL) == 0)) {
+	     engine_update_limits(
+		     e, w->id, policy_engine_memory_mb(cfg, want->memory_mb),
+		     want->cpus, policy_engine_pids(cfg, want->pids),
+		     NULL) == 0)) {
 		*into = *w;
 		memset(w, 0, sizeof(*w));
 		return 1;

@@ -110,6 +110,10 @@ def job_cfg(j, top, err, where=""):
     if program is not None and type(program) is not bool:
         err.args = ("%sprogram must be a boolean" % where,)
         raise err
+    rlimit = top.get("memory_rlimit", "data")
+    if rlimit not in ("data", "as"):
+        err.args = ("memory_rlimit must be \"data\" or \"as\"",)
+        raise err
     cfg = {
         "isolation": iso,
         "program": program,
@@ -125,6 +129,11 @@ def job_cfg(j, top, err, where=""):
         "output_limit": _integer(j, "output_limit", 0, 1 << 30, err, where),
         "report_limit": _integer(top, "report_limit", 256, 1 << 30, err),
         "stop": sofff,
+        # A single job's own memory limit (a batch's jobs: parse_batch),
+        # and how it is applied (llsr_setup.set_limits).
+        "memory_mb": None if j.get("memory_mb") is None
+        else _integer(j, "memory_mb", 16, 1 << 20, err, where),
+        "memory_rlimit": rlimit,
     }
     # The wall-clock limits that go with the CPU time limits (llsr_clock).
     for key, cpu in (("wall_ms", "timeout_ms"), ("test_wall_ms", "test_timeout_ms")):

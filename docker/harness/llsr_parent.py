@@ -23,8 +23,27 @@ import llsr_report
 from llsr_runner import Runner
 
 
+# Signals whose default action would end or stop us. As PID 1 under runc
+# the kernel delivers us none sent from inside the container; gVisor does
+# deliver them (docs/security.md, "gVisor").
+_SHRUGGED = ("SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGUSR1", "SIGUSR2",
+             "SIGALRM", "SIGVTALRM", "SIGPROF", "SIGTSTP", "SIGTTIN", "SIGTTOU",
+             "SIGIO", "SIGPWR", "SIGSTKFLT")
+
+
+def _shrug(signum, frame):
+    pass
+
+
 def main():
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    # A handler that does nothing, not SIG_IGN: exec resets a handler to
+    # the default, so judges and solution servers keep the default actions.
+    # SIGKILL and SIGSTOP cannot be handled.
+    for name in _SHRUGGED:
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            signal.signal(sig, _shrug)
     # Before the frame (which holds the nonce) is read: become non-dumpable,
     # pre-start the first judge and solution server (fresh execs, so they
     # hold none of our memory; stdin /dev/null, never our stdin) and warm
@@ -41,6 +60,9 @@ def main():
     t0 = time.monotonic()  # every time limit counts from here
     try:
         return run_frame(raw, t0, pre)
+    except BaseException:
+        llsr_report.unseal()  # our traceback goes to the real stderr
+        raise
     finally:
         if pre is not None and not pre.handed:
             llsr_procs.discard(pre)  # (already done unless run_frame raised)
@@ -107,6 +129,7 @@ def run_frame(raw, t0, pre):
             nonce, lambda caps, keep=None: rep, 1 << 30))
         return 0
     del raw
+    llsr_report.seal()
     if "batch" in cfg:
         return run_batch(nonce, cfg, pre)
     cases, job, err = plan(cfg)
@@ -115,6 +138,8 @@ def run_frame(raw, t0, pre):
         r = Runner(cfg, cases, job, t0)
         r.error = err
     else:
+        if cfg["memory_mb"] is not None:
+            job = dict(job, memory_mb=cfg["memory_mb"], memory_rlimit=cfg["memory_rlimit"])
         r = Runner(cfg, cases, job, t0, pre)
         run_guarded(r)
         llsr_procs.discard(r.pre)  # never used (cannot happen: run() starts one)
@@ -137,7 +162,8 @@ def run_one(cfg, index, pre, zygote=None):
         r.error = err
         return r
     workdir = llsr_procs.make_workdir(index)
-    job = dict(job, cwd=workdir, memory_mb=cfg["memory_mb"])
+    job = dict(job, cwd=workdir, memory_mb=cfg["memory_mb"],
+               memory_rlimit=cfg["memory_rlimit"])
     r = Runner(cfg, cases, job, t0, pre, batch=True, zygote=zygote)
     try:
         run_guarded(r)
@@ -196,6 +222,7 @@ def run_batch(nonce, cfg, pre):
         except Exception:
             pass
     if os.environ.get("LLSR_HARNESS_DEBUG") == "1":
+        llsr_report.unseal()
         sys.stderr.write("llsr harness: batch: zygote %s, %d test children "
                          "forked, %d exec'd\n" % (
                              "none" if zygote is None else "lost" if zygote.lost

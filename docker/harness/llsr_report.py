@@ -138,7 +138,65 @@ def error_report(status, etype, message):
             "stdout": "", "stdout_truncated": False, "stderr": "", "stderr_truncated": False}
 
 
+# The container's stdout and stderr (the attach stream the service reads the
+# report from) while user code runs: parked in a socket of ours, see seal().
+_vault = None
+
+
+def seal():
+    """Take our stdin, stdout and stderr out of reach of user code until
+    unseal(). They are the container's attach stream. Under runc nothing of
+    the same uid can open /proc/1/fd/N of this non-dumpable process, but
+    gVisor does not check dumpability there: user code could reopen our
+    stdout and write into the stream the report travels on, or flood it.
+    So stdout and stderr travel, as descriptors in flight, into a socket
+    only we hold (in flight they are no entry of /proc/1/fd), stdin (the
+    frame is read) is dropped, and fds 0, 1 and 2 become that socket, which
+    no one can open through /proc. Anything we write to 1 or 2 meanwhile
+    is a datagram nobody reads. Best effort: if the kernel refuses (a
+    uid's descriptors in flight used up), the streams stay where they are,
+    as before."""
+    global _vault
+    import socket
+
+    if _vault is not None:
+        return
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        a.setblocking(False)
+        socket.send_fds(a, [b"S"], [1, 2])
+    except OSError:
+        a.close()
+        b.close()
+        return
+    for fd in (0, 1, 2):
+        os.dup2(a.fileno(), fd)
+    _vault = (a, b)
+
+
+def unseal():
+    """Put back what seal() parked (before the report is written)."""
+    global _vault
+    import socket
+
+    if _vault is None:
+        return
+    a, b = _vault
+    _vault = None
+    try:
+        _, fds, _, _ = socket.recv_fds(b, 1, 2)
+    except OSError:
+        fds = []
+    for fd, std in zip(fds, (1, 2)):
+        os.dup2(fd, std)
+    for fd in fds:
+        os.close(fd)
+    a.close()
+    b.close()
+
+
 def write_out(data):
+    unseal()
     # A leading newline ends any partial line someone else left on our stdout.
     data = b"\n" + data
     while data:

@@ -410,7 +410,8 @@ class Runner:
             job["solution_job"] = marshal.dumps({
                 "code": sol, "source": self.job["sources_solution"],
                 "name": job["name"], "cwd": job.get("cwd"),
-                "memory_mb": job.get("memory_mb"), "nondumpable": self.batch})
+                "memory_mb": job.get("memory_mb"),
+                "memory_rlimit": job.get("memory_rlimit"), "nondumpable": self.batch})
         job.pop("sources_solution", None)
         jobfd = llsr_setup.memfd(marshal.dumps(job), "llsr-job")
         try:

@@ -64,9 +64,18 @@ def read_fd(fd):
 
 
 def set_limits(job):
-    """A batch submission's own working directory and memory limit
-    (RLIMIT_DATA, inherited by whatever user code starts). Exits 70 if
-    they cannot be set."""
+    """A batch submission's own working directory, and a submission's own
+    memory limit (memory_mb; inherited by whatever user code starts).
+    Exits 70 if they cannot be set.
+
+    The limit is RLIMIT_DATA, or with memory_rlimit "as" (the service asks
+    for it under gVisor) RLIMIT_AS: gVisor applies RLIMIT_DATA to brk()
+    alone, never to mmap(), where Python's large objects live, and at the
+    container's limit the host kills gVisor's kernel, that is the whole
+    sandbox, so without a limit of its own a memory bomb would leave no
+    per-test verdict. RLIMIT_AS is memory_mb above what this process has
+    mapped now (the interpreter), with malloc kept to one arena so that a
+    thread does not reserve 64 MiB of it."""
     try:
         cwd = job.get("cwd")
         if cwd is not None:
@@ -74,13 +83,22 @@ def set_limits(job):
         mem = job.get("memory_mb")
         if mem is not None:
             resource = _load("resource")
-            lim = mem << 20
-            hard = resource.getrlimit(resource.RLIMIT_DATA)[1]
+            res, lim = resource.RLIMIT_DATA, mem << 20
+            if job.get("memory_rlimit") == "as":
+                res, lim = resource.RLIMIT_AS, lim + _mapped_now()
+                _load("ctypes").CDLL(None).mallopt(-8, 1)  # M_ARENA_MAX
+            hard = resource.getrlimit(res)[1]
             if hard != resource.RLIM_INFINITY:
                 lim = min(lim, hard)
-            resource.setrlimit(resource.RLIMIT_DATA, (lim, lim))
+            resource.setrlimit(res, (lim, lim))
     except BaseException:
         os._exit(70)
+
+
+def _mapped_now():
+    """Bytes of address space this process has mapped (statm's size)."""
+    with open("/proc/self/statm", "rb") as f:
+        return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def oom_first():

@@ -33,6 +33,19 @@ struct policy_limits {
 /* The PidsLimit given to the engine for a sandbox of pids processes. */
 long policy_engine_pids(const struct config *cfg, long pids);
 
+/* Under runtime "runsc" the engine's memory limit holds gVisor's kernel
+ * (the Sentry) too, and going over it kills the whole sandbox: the harness
+ * then limits each process of the submission to memory_mb itself (see
+ * harness_frame), and the container gets this much more room, for the
+ * Sentry and the harness's own processes. */
+#define POLICY_RUNSC_MEMORY_EXTRA_MB 192
+
+/* The Memory limit (MiB) given to the engine for a sandbox of memory_mb. */
+long policy_engine_memory_mb(const struct config *cfg, long memory_mb);
+
+/* Whether the sandbox's kernel is gVisor's (runtime "runsc"). */
+int policy_is_runsc(const struct config *cfg);
+
 /* Returns a new spec (caller frees with json_object_put), or NULL on ENOMEM.
  * owner is a free-form string identifying the worker (host:pid:start). */
 json_object *policy_container_spec(const struct config *cfg,

@@ -557,6 +557,48 @@ def t_memory_error_at_load():
     return c
 
 
+@case
+def t_memory_rlimit_as_single_run():
+    # Under runtime = runsc the service sends memory_mb with memory_rlimit
+    # "as" (gVisor limits only brk() by RLIMIT_DATA): a bomb in the solution
+    # and one in the tests each meet MemoryError, the next test still runs.
+    code = "def bomb():\n    return bytearray(400 << 20)\n"
+    tests = ("assert len(bomb()) > 0\nassert len(bytearray(400 << 20)) > 0\n"
+             "assert len(bytearray(1 << 20)) == 1 << 20\n")
+    c = Check()
+    for rlimit in ("as", "data"):
+        rep = run(code, tests, memory_mb=64, memory_rlimit=rlimit)
+        c.eq(statuses(rep), ["error", "error", "passed"], "statuses (%s)" % rlimit)
+        c.true(all("MemoryError" in (t["message"] or "") for t in rep["tests"][:2]),
+               "MemoryError named (%s): %r" % (rlimit, [t["message"] for t in rep["tests"]]))
+    rep, out, rc, _ = run_raw(frame("x = 1\n", "assert x\n", memory_mb=64,
+                                    memory_rlimit="all"))
+    c.true(rep is not None and rep["status"] == "error"
+           and "memory_rlimit" in rep["error"]["message"], "bad memory_rlimit: %r" % out[:300])
+    return c
+
+
+@case
+def t_streams_sealed_while_user_code_runs():
+    # The harness's stdin/stdout/stderr (the container's attach stream)
+    # cannot be reopened through /proc while user code runs (gVisor does
+    # not check dumpability there; here, as root, nothing would): and the
+    # report still comes out on stdout.
+    code = ("import os\n"
+            "def reopen(n):\n"
+            "    try:\n"
+            "        os.close(os.open('/proc/%d/fd/%d' % (os.getppid(), n), os.O_WRONLY))\n"
+            "        return 'opened'\n"
+            "    except OSError as e:\n"
+            "        return 'refused'\n")
+    rep = run(code, "assert reopen(1) == 'refused'\nassert reopen(2) == 'refused'\n"
+              "assert reopen(0) == 'refused'\nprint('after')\n")
+    c = Check()
+    c.eq(statuses(rep), ["passed", "passed", "passed"], "statuses")
+    c.true("after" in rep["stdout"], "user output kept: %r" % rep["stdout"])
+    return c
+
+
 # --- no false passes --------------------------------------------------------
 
 @case

@@ -56,6 +56,16 @@ tests/hostile/cases.json lists, in order, for each case:
                   {"submissions": [...]}; each result is checked against
                   its own expect (the case's expect may give http and
                   max_elapsed_s of the whole request)
+  expect_runsc    optional: replaces expect when the stack's sandboxes run
+                  under gVisor (the config's runtime = runsc, or --runtime
+                  runsc), for a case whose outcome gVisor's kernel makes
+                  differ while what the user is owed still holds (the
+                  verdict is not forged, the host is untouched, no
+                  container is left, the worker still serves). It must
+                  carry "reason" (why gVisor differs; docs/security.md,
+                  "gVisor", lists the same), it may not accept "passed"
+                  where expect does not, and the aftermath checks are the
+                  same. The case's TAP name then ends in "[runsc: ...]"
   forgeable       informational: a case the service may legitimately lose
                   (e.g. "isolation": "in_process"), marked in its TAP name
   alongside       correct requests sent while this case's attack holds:
@@ -757,11 +767,32 @@ def isolation_accepted(svc):
 
 # --------------------------------------------------------------------------
 
-def load_cases(only, manifest=MANIFEST, cases_dir=CASES_DIR):
+def runtime_expect(c, runtime):
+    """Puts a case's expect_runsc in place of its expect under runsc (see
+    expect_runsc above). Refuses, as a broken manifest, an override with no
+    reason or one that would accept a pass the runc expectation refuses."""
+    over = c.get("expect_runsc")
+    if over is None:
+        return
+    reason = over.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise SystemExit("run.py: %s: expect_runsc needs a \"reason\"" % c["name"])
+    base = c.get("expect", {})
+    if "passed" not in _as_list(base.get("status", "passed")) and \
+            "passed" in _as_list(over.get("status", "passed")):
+        raise SystemExit("run.py: %s: expect_runsc may not accept \"passed\" where "
+                         "expect does not" % c["name"])
+    if runtime == "runsc":
+        c["expect"] = {k: v for k, v in over.items() if k != "reason"}
+        c["_runsc_reason"] = reason
+
+
+def load_cases(only, manifest=MANIFEST, cases_dir=CASES_DIR, runtime="runc"):
     with open(manifest, encoding="utf-8") as f:
         cases = json.load(f)
     for c in cases:
         c["name"] = c.get("name") or os.path.splitext(c["file"])[0]
+        runtime_expect(c, runtime)
         if "submissions" in c:
             for sub in c["submissions"]:
                 with open(os.path.join(cases_dir, sub["file"]), "rb") as f:
@@ -811,6 +842,9 @@ def main():
     ap.add_argument("--cases", default=MANIFEST, help="the case list (default %(default)s)")
     ap.add_argument("--dir", help="the cases' files (default: cases/ next to --cases)")
     ap.add_argument("--record", help="append one JSON line per case to this file")
+    ap.add_argument("--runtime", choices=("runc", "runsc"),
+                    help="the sandboxes' runtime, for expect_runsc (default: the "
+                    "config's runtime key: runsc if it says so, else runc)")
     ap.add_argument("--warm", type=int, help="warm containers allowed per worker (default: "
                     "pool_size of the config, else %d)" % DEFAULT_POOL_SIZE)
     args = ap.parse_args()
@@ -819,9 +853,18 @@ def main():
     if args.bin and not os.access(args.bin, os.X_OK):
         ap.error("not an executable: %s" % args.bin)
 
+    runtime = args.runtime
+    if runtime is None:
+        conf = os.path.abspath(args.conf) if args.bin else \
+            os.path.join(os.path.abspath(args.rundir) if args.rundir else "/nonexistent",
+                         "ll-solution-runner.conf")
+        runtime = "runsc" if conf_value(conf, "runtime") == "runsc" else "runc"
     cases = load_cases(args.only, os.path.abspath(args.cases),
                        os.path.abspath(args.dir) if args.dir else
-                       os.path.join(os.path.dirname(os.path.abspath(args.cases)), "cases"))
+                       os.path.join(os.path.dirname(os.path.abspath(args.cases)), "cases"),
+                       runtime)
+    log("runtime %s: %d case(s) with a gVisor expectation" % (
+        runtime, sum(1 for c in cases if "_runsc_reason" in c)))
     tap = Tap(2 * len(cases) + 3)
     t_start = time.monotonic()
     stack = None
@@ -987,9 +1030,11 @@ def main():
                 else:
                     exp = "/".join(_as_list(c["expect"].get("status", "passed")))
                 took = "/".join("%.1f" % t for t in times) or "-"
-                tap.result(not probs, "%s: verdict %s (expected %s; %ss, worker %s)%s" % (
+                tap.result(not probs, "%s: verdict %s (expected %s; %ss, worker %s)%s%s" % (
                     c["name"], got, exp, took, worker,
-                    " [forgeable: %s]" % c["forgeable"] if c.get("forgeable") else ""), probs)
+                    " [forgeable: %s]" % c["forgeable"] if c.get("forgeable") else "",
+                    " [runsc: %s]" % c["_runsc_reason"] if "_runsc_reason" in c else ""),
+                    probs)
                 if args.record:
                     with open(args.record, "a") as f:
                         f.write(json.dumps({

@@ -831,6 +831,14 @@ START_TEST(test_seccomp_runsc)
 				     "\"SCMP_ACT_ALLOW\"}"));
 	ck_assert_ptr_nonnull(strstr(c.seccomp_json, "\"io_uring_setup\""));
 	ck_assert_ptr_nonnull(strstr(c.seccomp_json, "AT_EMPTY_PATH"));
+	/* clone3 reaches gVisor (ENOSYS there); runc keeps Docker's ENOSYS
+	 * rule, which runsc would turn into EPERM (no thread could start) */
+	ck_assert_ptr_nonnull(strstr(runc.seccomp_json,
+				     "ENOSYS for clone3 on non-mips"));
+	ck_assert_ptr_null(strstr(c.seccomp_json, "ENOSYS for clone3"));
+	ck_assert_ptr_nonnull(strstr(c.seccomp_json,
+				     "{\"names\":[\"clone3\"],\"action\":"
+				     "\"SCMP_ACT_ALLOW\"}"));
 	ck_assert_int_eq(config_validate(&c, "t", NULL), 0);
 }
 END_TEST

@@ -341,6 +341,68 @@ START_TEST(batch_frame_isolation_and_program)
 }
 END_TEST
 
+/* Under runtime = runsc a single frame carries the submission's own
+ * memory limit as RLIMIT_AS (gVisor ends the whole sandbox at the
+ * container's limit); a batch frame says how to apply its jobs' limits.
+ * Under runc neither key is sent. */
+START_TEST(frame_memory_under_runsc)
+{
+	static const char body[] = "{\"code\":\"\",\"memory_mb\":64}";
+	static const char batch[] = "{\"submissions\":[{\"code\":\"\"}]}";
+	struct config cfg;
+	struct request r;
+	struct request_set rs;
+	struct llsr_err e;
+	struct buf out;
+	json_object *job, *v;
+	int runsc;
+
+	for (runsc = 0; runsc < 2; runsc++) {
+		config_defaults(&cfg);
+		if (runsc)
+			snprintf(cfg.runtime, sizeof(cfg.runtime), "runsc");
+		ck_assert_int_eq(
+			request_parse(&r, body, strlen(body), &cfg, &e), 0);
+		buf_init(&out, 1 << 20);
+		ck_assert_int_eq(harness_frame(&r, &cfg, NONCE, &out), 0);
+		job = json_tokener_parse(strchr(out.data, '\n') + 1);
+		ck_assert_ptr_nonnull(job);
+		ck_assert_int_eq(
+			json_object_object_get_ex(job, "memory_mb", &v), runsc);
+		if (runsc) {
+			ck_assert_int_eq(json_object_get_int(v), 64);
+			ck_assert(json_object_object_get_ex(
+				job, "memory_rlimit", &v));
+			ck_assert_str_eq(json_object_get_string(v), "as");
+		} else {
+			ck_assert(!json_object_object_get_ex(
+				job, "memory_rlimit", &v));
+		}
+		json_object_put(job);
+		buf_release(&out);
+		request_release(&r);
+
+		ck_assert_int_eq(
+			request_parse_set(&rs, batch, strlen(batch), &cfg, &e),
+			0);
+		buf_init(&out, 1 << 20);
+		ck_assert_int_eq(
+			harness_frame_batch(&rs, NONCE, 1, 1 << 20, &cfg, &out),
+			0);
+		job = json_tokener_parse(strchr(out.data, '\n') + 1);
+		ck_assert_ptr_nonnull(job);
+		ck_assert_int_eq(
+			json_object_object_get_ex(job, "memory_rlimit", &v),
+			runsc);
+		if (runsc)
+			ck_assert_str_eq(json_object_get_string(v), "as");
+		json_object_put(job);
+		buf_release(&out);
+		request_set_release(&rs);
+	}
+}
+END_TEST
+
 #define HEAD                                                                   \
 	"\"stdout\":\"\",\"stderr\":\"\",\"stdout_truncated\":false,"          \
 	"\"stderr_truncated\":false"
@@ -590,6 +652,7 @@ harness_suite(void)
 	tcase_add_test(tc, batch_report);
 	tcase_add_test(tc, frame_isolation_and_program);
 	tcase_add_test(tc, batch_frame_isolation_and_program);
+	tcase_add_test(tc, frame_memory_under_runsc);
 	tcase_add_test(tc, no_tests_status);
 	tcase_add_test(tc, exit_code_key);
 	tcase_add_test(tc, non_finite_numbers_refused);

@@ -72,6 +72,16 @@ START_TEST(runsc_leaves_room_for_gvisor)
 	lim.pids = 65536;
 	ck_assert_int_eq(host_int(&c, &lim, "PidsLimit"), POLICY_PIDS_MAX);
 	ck_assert_int_eq(policy_engine_pids(&c, 8), 8 * POLICY_RUNSC_PIDS_FACTOR);
+	/* room for gVisor's kernel beside the submission's memory_mb (which
+	 * the harness enforces per process under runsc) */
+	ck_assert_int_eq(host_int(&c, &lim, "Memory"),
+			 (256LL + POLICY_RUNSC_MEMORY_EXTRA_MB) << 20);
+	ck_assert_int_eq(host_int(&c, &lim, "MemorySwap"),
+			 (256LL + POLICY_RUNSC_MEMORY_EXTRA_MB) << 20);
+	ck_assert_int_eq(policy_engine_memory_mb(&c, 64),
+			 64 + POLICY_RUNSC_MEMORY_EXTRA_MB);
+	snprintf(c.runtime, sizeof(c.runtime), "runc");
+	ck_assert_int_eq(policy_engine_memory_mb(&c, 64), 64);
 }
 END_TEST
 

@@ -23,5 +23,10 @@ def attempts():
 def caps():
     with open("/proc/self/status") as f:
         st = dict(l.split(":", 1) for l in f.read().splitlines() if ":" in l)
-    return {k: st[k].strip() for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
-                                       "NoNewPrivs", "Uid", "Gid")}
+    # (gVisor's status has no CapAmb and no NoNewPrivs line: the flag is
+    # asked of the kernel itself, PR_GET_NO_NEW_PRIVS.)
+    got = {k: st.get(k, "absent").strip() for k in ("CapInh", "CapPrm", "CapEff", "CapBnd",
+                                                     "CapAmb", "Uid", "Gid")}
+    libc = __import__("ctypes").CDLL(None, use_errno=True)
+    got["NoNewPrivs"] = str(libc.prctl(39, 0, 0, 0, 0))
+    return got
