@@ -173,6 +173,12 @@ SKIPPED=0
 # Adds up the results automake recorded for every TAP test of a build.
 count_make_check() {
 	local dir=$1 p f s
+	# A build that failed ran no test: that is a failure, not zero tests.
+	if [ ! -f "$dir/test-suite.log" ]; then
+		FAILED=$((FAILED + 1))
+		say "$dir: make check ran no test (a build failed?)"
+		return 0
+	fi
 	p=$(find "$dir/tests" -name '*.trs' -exec grep -h '^:test-result: PASS' {} + | wc -l)
 	f=$(find "$dir/tests" -name '*.trs' -exec grep -h -E '^:test-result: (FAIL|ERROR|XPASS)' {} + | wc -l)
 	s=$(find "$dir/tests" -name '*.trs' -exec grep -h -E '^:test-result: (SKIP|XFAIL)' {} + | wc -l)
@@ -256,7 +262,7 @@ run_tests() {
 	say "unit tests (make check)"
 	make -C _build check >/dev/null 2>&1 || rc=1
 	count_make_check _build
-	[ $rc -eq 0 ] || cat _build/test-suite.log
+	[ $rc -eq 0 ] || cat _build/test-suite.log || true
 
 	if [ "${LLSR_SKIP_SANITIZERS:-0}" != 1 ]; then
 		build _build-san --enable-sanitizers
@@ -264,7 +270,7 @@ run_tests() {
 		rc=0
 		make -C _build-san check >/dev/null 2>&1 || rc=1
 		count_make_check _build-san
-		[ $rc -eq 0 ] || cat _build-san/test-suite.log
+		[ $rc -eq 0 ] || cat _build-san/test-suite.log || true
 		sanbuild=_build-san
 	fi
 

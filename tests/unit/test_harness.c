@@ -362,7 +362,7 @@ START_TEST(frame_memory_under_runsc)
 		if (runsc)
 			snprintf(cfg.runtime, sizeof(cfg.runtime), "runsc");
 		ck_assert_int_eq(
-			request_parse(&r, body, strlen(body), &cfg, &e), 0);
+			parse_one(&r, body, strlen(body), &cfg, &e), 0);
 		buf_init(&out, 1 << 20);
 		ck_assert_int_eq(harness_frame(&r, &cfg, NONCE, &out), 0);
 		job = json_tokener_parse(strchr(out.data, '\n') + 1);
