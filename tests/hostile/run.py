@@ -19,7 +19,9 @@ it also checks that RUNDIR/log is root's and writable by no one else. With --url
 the canary case is a TAP SKIP (the service's run directory is checked only
 when --rundir names it).
 
-Cases are data: tests/hostile/cases/NN_name.py is the submitted solution,
+Cases are data: tests/hostile/cases/NN_name.py is the submitted solution
+(a line "# include: FILE" in it is replaced by the text of FILE, next to
+it, before it is sent: the seccomp cases share _syscalls.py that way),
 tests/hostile/cases.json lists, in order, for each case:
 
   file            the solution file in cases/
@@ -787,6 +789,23 @@ def runtime_expect(c, runtime):
         c["_runsc_reason"] = reason
 
 
+INCLUDE = re.compile(rb"^# include: ([A-Za-z0-9_.-]+)$", re.M)
+
+
+def read_case_file(cases_dir, name):
+    """A case file's bytes, with each line "# include: FILE" replaced by
+    FILE's text (FILE in the same directory, not itself including): what
+    several cases share is written once, and each submission sent is still
+    one program."""
+    with open(os.path.join(cases_dir, name), "rb") as f:
+        code = f.read()
+
+    def text(m):
+        with open(os.path.join(cases_dir, m.group(1).decode()), "rb") as f:
+            return f.read().rstrip(b"\n")
+    return INCLUDE.sub(text, code)
+
+
 def load_cases(only, manifest=MANIFEST, cases_dir=CASES_DIR, runtime="runc"):
     with open(manifest, encoding="utf-8") as f:
         cases = json.load(f)
@@ -795,14 +814,11 @@ def load_cases(only, manifest=MANIFEST, cases_dir=CASES_DIR, runtime="runc"):
         runtime_expect(c, runtime)
         if "submissions" in c:
             for sub in c["submissions"]:
-                with open(os.path.join(cases_dir, sub["file"]), "rb") as f:
-                    sub["code"] = f.read()
+                sub["code"] = read_case_file(cases_dir, sub["file"])
             continue
         if "alongside" in c:
-            with open(os.path.join(cases_dir, c["alongside"]["file"]), "rb") as f:
-                c["alongside"]["code"] = f.read()
-        with open(os.path.join(cases_dir, c["file"]), "rb") as f:
-            c["code"] = f.read()
+            c["alongside"]["code"] = read_case_file(cases_dir, c["alongside"]["file"])
+        c["code"] = read_case_file(cases_dir, c["file"])
     if only:
         rx = re.compile(only)
         cases = [c for c in cases if rx.search(c["name"])]
