@@ -151,7 +151,9 @@ def check_run(binary, url, d):
         "--help", (rc, out, err))
 
 
-def check_eval(binary, url, d, mbpp):
+def make_evalset(d, mbpp):
+    """The first 5 MBPP problems, and 2 samples each (its reference, which
+    passes, and a broken one): (problems path, samples path, problems)."""
     with open(mbpp) as f:
         problems = json.load(f)[:5]
     probs = write(d, "problems.jsonl", "".join(json.dumps(p) + "\n" for p in problems))
@@ -160,6 +162,11 @@ def check_eval(binary, url, d, mbpp):
         lines.append(json.dumps({"task_id": p["task_id"], "code": p["code"]}))
         lines.append(json.dumps({"task_id": p["task_id"], "solution": broken(p["code"])}))
     samples = write(d, "samples.jsonl", "\n".join(lines) + "\n")
+    return probs, samples, problems
+
+
+def check_eval(binary, url, d, mbpp):
+    probs, samples, problems = make_evalset(d, mbpp)
     out_path = os.path.join(d, "results.jsonl")
 
     rc, out, err = run(binary, "eval", "--url", url, "--problems", probs,

@@ -36,7 +36,7 @@ import tempfile
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from llsr_stack import Stack, Tap  # noqa: E402
-from test_llsr import DEFAULT_MBPP, broken, jsonl, pass_at, run, write  # noqa: E402
+from test_llsr import DEFAULT_MBPP, jsonl, make_evalset, pass_at, run  # noqa: E402
 
 tap = Tap()
 CAP = 15000
@@ -48,14 +48,7 @@ def requests(st):
 
 
 def evalset(d, mbpp):
-    with open(mbpp) as f:
-        problems = json.load(f)[:5]
-    probs = write(d, "problems.jsonl", "".join(json.dumps(p) + "\n" for p in problems))
-    lines = []
-    for p in problems:
-        lines.append(json.dumps({"task_id": p["task_id"], "code": p["code"]}))
-        lines.append(json.dumps({"task_id": p["task_id"], "solution": broken(p["code"])}))
-    samples = write(d, "samples.jsonl", "\n".join(lines) + "\n")
+    probs, samples, problems = make_evalset(d, mbpp)
     want = {(p["task_id"], i) for p in problems for i in (0, 1)}
     return probs, samples, want
 
