@@ -799,6 +799,21 @@ seccomp_action_ok(json_object *o)
 	return 0;
 }
 
+/* root as compact JSON in out[0..size), NUL included; -1 when it does not
+ * fit (or json-c is out of memory). */
+static int
+json_to_buf(json_object *root, char *out, size_t size)
+{
+	const char *s =
+		json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+	size_t n = s ? strlen(s) : size;
+
+	if (n >= size)
+		return -1;
+	memcpy(out, s, n + 1);
+	return 0;
+}
+
 /* Checks that text (len bytes) is a seccomp profile in Docker's format, as
  * far as the engine would refuse it otherwise: one JSON object with a known
  * defaultAction and, if present, a list of rules, each with a known action
@@ -810,7 +825,6 @@ seccomp_compact(const char *text, size_t len, char *out, size_t outsize,
 {
 	json_tokener *tok = json_tokener_new_ex(64);
 	json_object *root = NULL, *v, *r, *names;
-	const char *s;
 	size_t i, j, n;
 	int rc = -1;
 
@@ -873,13 +887,11 @@ seccomp_compact(const char *text, size_t len, char *out, size_t outsize,
 				}
 		}
 	}
-	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
-	if (!s || strlen(s) >= outsize) {
+	if (json_to_buf(root, out, outsize) < 0) {
 		snprintf(msg, msgsize, "too large (at most %zu bytes compact)",
 			 outsize - 1);
 		goto out;
 	}
-	memcpy(out, s, strlen(s) + 1);
 	rc = 0;
 out:
 	json_object_put(root);
@@ -928,7 +940,6 @@ static int
 seccomp_for_runsc(char *json, size_t size, char *msg, size_t msgsize)
 {
 	json_object *root = json_tokener_parse(json), *calls, *keep, *r;
-	const char *s;
 	size_t i;
 	int rc = -1;
 
@@ -948,12 +959,10 @@ seccomp_for_runsc(char *json, size_t size, char *msg, size_t msgsize)
 	allow_rule(keep, "clone3");
 	json_object_object_add(root, "syscalls", keep);
 	keep = NULL;
-	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
-	if (!s || strlen(s) >= size) {
+	if (json_to_buf(root, json, size) < 0) {
 		snprintf(msg, msgsize, "the built-in profile: too large");
 		goto out;
 	}
-	memcpy(json, s, strlen(s) + 1);
 	rc = 0;
 out:
 	json_object_put(keep);
