@@ -991,7 +991,7 @@ load_seccomp(struct config *c, struct ctx *x)
 				    msg, sizeof(msg)) < 0)
 			problem(x, "seccomp_profile: the built-in profile: %s",
 				msg);
-		else if (!strcmp(c->runtime, "runsc") &&
+		else if (config_is_runsc(c) &&
 			 seccomp_for_runsc(c->seccomp_json,
 					   sizeof(c->seccomp_json), msg,
 					   sizeof(msg)) < 0)
@@ -1225,4 +1225,10 @@ config_dump(const struct config *c, FILE *out)
 		else
 			fprintf(out, "%s = %s\n", keys[i].name, val);
 	}
+}
+
+int
+config_is_runsc(const struct config *c)
+{
+	return strcmp(c->runtime, "runsc") == 0;
 }

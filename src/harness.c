@@ -123,7 +123,7 @@ harness_frame(const struct request *r, const struct config *cfg,
 	json_object_object_add(job, "nonce", json_object_new_string(nonce));
 	json_object_object_add(job, "report_limit",
 			       json_object_new_int64(cfg->report_limit_bytes));
-	if (strcmp(cfg->runtime, "runsc") == 0) {
+	if (config_is_runsc(cfg)) {
 		/* gVisor: the container's limit kills the whole sandbox, so
 		 * each process of the submission gets memory_mb of its own
 		 * (RLIMIT_AS: gVisor applies RLIMIT_DATA to brk() only). */
@@ -165,7 +165,7 @@ harness_frame_batch(const struct request_set *rs, const char *nonce,
 			       json_object_new_int64(report_limit));
 	json_object_object_add(frame, "parallel",
 			       json_object_new_int64(parallel));
-	if (strcmp(cfg->runtime, "runsc") == 0)
+	if (config_is_runsc(cfg))
 		json_object_object_add(frame, "memory_rlimit",
 				       json_object_new_string("as"));
 	json_object_object_add(frame, "batch", list);

@@ -34,16 +34,10 @@ ulimit(const char *name, long long v)
 	return u;
 }
 
-int
-policy_is_runsc(const struct config *cfg)
-{
-	return strcmp(cfg->runtime, "runsc") == 0;
-}
-
 long
 policy_engine_memory_mb(const struct config *cfg, long memory_mb)
 {
-	return policy_is_runsc(cfg) ? memory_mb + POLICY_RUNSC_MEMORY_EXTRA_MB
+	return config_is_runsc(cfg) ? memory_mb + POLICY_RUNSC_MEMORY_EXTRA_MB
 				    : memory_mb;
 }
 
@@ -52,7 +46,7 @@ policy_engine_pids(const struct config *cfg, long pids)
 {
 	long n;
 
-	if (!policy_is_runsc(cfg))
+	if (!config_is_runsc(cfg))
 		return pids;
 	/* gVisor (ptrace platform) backs each sandboxed process with host
 	 * processes and threads of its own, all counted by the engine's

@@ -136,4 +136,7 @@ int config_uid_range(const struct config *c, long *lo, long *hi);
  * out as the comment line "# auth_tokens = <N tokens>". */
 void config_dump(const struct config *c, FILE *out);
 
+/* Whether the sandbox's kernel is gVisor's (runtime "runsc"). */
+int config_is_runsc(const struct config *c);
+
 #endif

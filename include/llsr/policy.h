@@ -43,9 +43,6 @@ long policy_engine_pids(const struct config *cfg, long pids);
 /* The Memory limit (MiB) given to the engine for a sandbox of memory_mb. */
 long policy_engine_memory_mb(const struct config *cfg, long memory_mb);
 
-/* Whether the sandbox's kernel is gVisor's (runtime "runsc"). */
-int policy_is_runsc(const struct config *cfg);
-
 /* Returns a new spec (caller frees with json_object_put), or NULL on ENOMEM.
  * owner is a free-form string identifying the worker (host:pid:start). */
 json_object *policy_container_spec(const struct config *cfg,
