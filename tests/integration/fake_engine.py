@@ -2,7 +2,10 @@
 
 Never the main path: the real suite runs against a real dockerd. This one
 answers what a test tells it to (warnings on create, a hang, garbage stream
-frames, a newer API version) and records every request it saw.
+frames, a newer API version, failing or hanging removals) and records every
+request it saw. It is the one fake engine of the tests: the Python suites
+import it, the C unit tests run it as a process (`--serve`, see serve()
+below and tests/unit/fake_engine.h).
 """
 import http.server
 import json
@@ -10,6 +13,7 @@ import os
 import re
 import socketserver
 import struct
+import sys
 import threading
 
 
@@ -18,7 +22,14 @@ class FakeEngine:
         self.path = path
         self.api_version = api_version
         self.min_version = min_version
-        self.mode = "ok"  # ok | warnings | hang_create | garbage | no_image | die_mid_run
+        # ok | warnings | hang_create | garbage | no_image | die_mid_run |
+        # fail_create (500 with a message) | bad_id (201 without a valid Id)
+        self.mode = "ok"
+        self.delete_status = 204  # what a DELETE is answered with
+        self.hold_deletes = False  # while set, DELETEs wait
+        self.holding = 0  # DELETEs waiting
+        self.deleted = []  # each answered DELETE's container id, in order
+        self.cv = threading.Condition()
         self.down = False
         self.requests = []  # (method, path)
         self.lock = threading.Lock()
@@ -86,6 +97,10 @@ class FakeEngine:
                         return self._send(500, {"message": "released"})
                     if engine.mode == "no_image":
                         return self._send(404, {"message": "No such image: x"})
+                    if engine.mode == "fail_create":
+                        return self._send(500, {"message": "no space left on device"})
+                    if engine.mode == "bad_id":
+                        return self._send(201, {"Id": "not-an-id", "Warnings": []})
                     engine._seq += 1
                     cid = "%064x" % (0xABC000 + engine._seq)
                     engine.containers[cid] = json.loads(body)
@@ -96,8 +111,7 @@ class FakeEngine:
                     return self._send(404, {"message": "not found"})
                 cid, action = m.group(1), m.group(2) or ""
                 if method == "DELETE":
-                    engine.containers.pop(cid, None)
-                    return self._send(204)
+                    return self._delete(cid)
                 if action == "/start" or action == "/kill":
                     return self._send(204)
                 if action == "/json":
@@ -105,6 +119,22 @@ class FakeEngine:
                 if action == "/attach":
                     return self._attach()
                 return self._send(404, {"message": "not found"})
+
+            def _delete(self, cid):
+                with engine.cv:
+                    engine.holding += 1
+                    engine.cv.notify_all()
+                    engine.cv.wait_for(lambda: not engine.hold_deletes)
+                    engine.holding -= 1
+                    engine.deleted.append(cid)
+                    status = engine.delete_status
+                    engine.cv.notify_all()
+                if status == 204:
+                    engine.containers.pop(cid, None)
+                    return self._send(204)
+                if status == 404:
+                    return self._send(404, {"message": "No such container: " + cid})
+                return self._send(status, {"message": "driver failed"})
 
             def _attach(self):
                 self.send_response(101, "UPGRADED")
@@ -171,7 +201,76 @@ class FakeEngine:
         with self.lock:
             return [p for m, p in self.requests if m == method and re.search(pattern, p)]
 
+    def set_hold(self, on):
+        with self.cv:
+            self.hold_deletes = on
+            self.cv.notify_all()
+
     def close(self):
         self.release.set()
+        self.set_hold(False)
         if not getattr(self, "stopped", False):
             self.stop_listening()
+
+
+def serve(path):
+    """The fake as a process, driven by one command per line on stdin, one
+    answer per line on stdout (for tests that are not Python):
+      mode NAME            the engine's mode (see FakeEngine.mode)    -> ok
+      api VERSION          the API version it speaks (e.g. 1.24)     -> ok
+      delete_status N      DELETEs answer N (204, 404, 500, ...)      -> ok
+      hold 1|0             DELETEs wait / go on                       -> ok
+      wait_holding N       until N DELETEs wait                       -> ok
+      wait_deleted N       until N DELETEs were answered              -> ok
+      deleted              -> the count, then the ids in order
+      seen METHOD REGEX    -> how many such requests came
+      down                 stop answering, remove the socket           -> ok
+    End of input stops it."""
+    engine = FakeEngine(path)
+    out = sys.stdout
+    out.write("ready\n")
+    out.flush()
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        cmd, args = words[0], words[1:]
+        answer = "ok"
+        if cmd == "mode":
+            engine.mode = args[0]
+        elif cmd == "api":
+            engine.api_version = args[0]
+        elif cmd == "delete_status":
+            with engine.cv:
+                engine.delete_status = int(args[0])
+        elif cmd == "hold":
+            engine.set_hold(args[0] == "1")
+        elif cmd in ("wait_holding", "wait_deleted"):
+            n = int(args[0])
+            with engine.cv:
+                # (bounded: a test that failed half-way must not leave the
+                # fake waiting for it forever)
+                if cmd == "wait_holding":
+                    ok = engine.cv.wait_for(lambda: engine.holding >= n, 120)
+                else:
+                    ok = engine.cv.wait_for(lambda: len(engine.deleted) >= n, 120)
+            if not ok:
+                answer = "error: still waiting for %s %d after 120 s" % (cmd, n)
+        elif cmd == "deleted":
+            with engine.cv:
+                answer = " ".join([str(len(engine.deleted))] + engine.deleted)
+        elif cmd == "seen":
+            answer = str(len(engine.seen(args[0], args[1])))
+        elif cmd == "down":
+            engine.stop_listening()
+        else:
+            answer = "error: unknown command " + cmd
+        out.write(answer + "\n")
+        out.flush()
+    engine.close()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] != "--serve":
+        sys.exit("usage: fake_engine.py --serve SOCKET")
+    serve(sys.argv[2])
