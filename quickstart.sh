@@ -332,7 +332,7 @@ run_tests() {
 	cat "$run/compare.tap"
 	count_tap "$run/compare.tap"
 
-	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, llsr batch cost, pool, TLS engine, web-server errors, memory, uids, Python client)"
+	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, llsr batch cost, pool, TLS engine, web-server errors, memory, uids, image packages, Python client)"
 	python3 tests/integration/test_lifecycle.py --bin "$sanbuild/ll-solution-runner" \
 		>"$run/lifecycle.tap" 2>&1 || true
 	python3 tests/integration/test_cli.py --bin "$sanbuild/ll-solution-runner" \
@@ -360,6 +360,10 @@ run_tests() {
 	# A uid per container, through lighttpd and Apache (18500..18503).
 	python3 tests/integration/test_uids.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18500 >"$run/uids.tap" 2>&1 || true
+	# Extra packages in the image (build-image.sh LLSR_PACKAGES): an image
+	# with python3-numpy, built offline (18520..18521).
+	python3 tests/integration/test_packages.py --bin "$sanbuild/ll-solution-runner" \
+		--port 18520 >"$run/packages.tap" 2>&1 || true
 	# The Python client (clients/python): two stacks of its own, HumanEval
 	# samples, retries on 429, pip install into a venv.
 	python3 clients/python/tests/test_llsr_client.py --bin "$sanbuild/ll-solution-runner" \
@@ -373,7 +377,7 @@ run_tests() {
 	say "adversarial submissions (tests/adversarial)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18300 \
 		--cases tests/adversarial/cases.json >"$run/adversarial.tap" 2>&1 || true
-	for f in lifecycle cli auth fair llsr-cost pool pool-apache tls weberrors memory uids pyclient \
+	for f in lifecycle cli auth fair llsr-cost pool pool-apache tls weberrors memory uids packages pyclient \
 		hostile hostile-apache adversarial; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"

@@ -11,6 +11,13 @@
 #   LLSR_CACHE       cache directory for the rootfs tarball
 #                    (default /var/cache/ll-solution-runner)
 #   LLSR_MIRROR      Debian mirror URI (default: read from apt's sources)
+#   LLSR_PACKAGES    extra Debian packages in the image, an operator's
+#                    choice, e.g. "python3-numpy python3-pandas" (BigCodeBench,
+#                    DS-1000 style tasks): fetched offline like the base, from
+#                    the same mirror, dependencies included. The list is part
+#                    of the image's content hash and of its labels: an image
+#                    with other packages is another image (docs/harness.md,
+#                    "Image").
 #   LLSR_FORCE=1     rebuild even if the image is up to date
 set -eu
 
@@ -26,6 +33,19 @@ start=$(date +%s)
 log() { printf 'build-image: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# The extra packages: names as Debian spells them, sorted, one space apart.
+read -r -a wanted <<<"$(printf '%s' "${LLSR_PACKAGES:-}" | tr ',\n' '  ')"
+for p in "${wanted[@]}"; do
+	printf '%s' "$p" | grep -Eq '^[a-z0-9][a-z0-9+.-]+$' ||
+		die "LLSR_PACKAGES: '$p' is not a Debian package name"
+done
+packages=$(printf '%s\n' "${wanted[@]}" | grep -v '^$' | LC_ALL=C sort -u | paste -sd' ' -)
+if [ -n "$packages" ]; then
+	# Another base per package list: the default one stays as it is.
+	pkg_id=$(printf '%s' "$packages" | sha256sum | cut -c1-12)
+	local_base=llsr-base:$suite-$pkg_id
+fi
+
 command -v docker >/dev/null 2>&1 || die "docker CLI not found"
 docker info >/dev/null 2>&1 || die "cannot talk to the docker daemon"
 [ -f "$here/Dockerfile" ] || die "$here/Dockerfile missing"
@@ -35,6 +55,7 @@ docker info >/dev/null 2>&1 || die "cannot talk to the docker daemon"
 content_hash() {
 	{
 		printf 'base=%s\n' "${base_image:-$local_base}"
+		printf 'packages=%s\n' "$packages"
 		(cd -- "$here" && find . -type f ! -path '*/__pycache__/*' \
 			! -name '*.pyc' -print0 | LC_ALL=C sort -z |
 			xargs -0 sha256sum)
@@ -92,7 +113,7 @@ if [ -z "$base_image" ]; then
 	base_image=$local_base
 	if [ "${LLSR_FORCE:-0}" = 1 ] ||
 		! docker image inspect "$base_image" >/dev/null 2>&1; then
-		tarball=$cache/rootfs-$suite-minbase-python3.tar
+		tarball=$cache/rootfs-$suite-minbase-python3${pkg_id:+-$pkg_id}.tar
 		if [ ! -s "$tarball" ]; then
 			command -v debootstrap >/dev/null 2>&1 ||
 				die "debootstrap not found (apt-get install debootstrap)"
@@ -103,8 +124,8 @@ if [ -z "$base_image" ]; then
 			mkdir -p -- "$cache"
 			root=$(mktemp -d "$cache/rootfs.XXXXXX")
 			trap 'rm -rf -- "$root"' EXIT
-			log "debootstrap $suite from $mirror (takes a minute or two)"
-			debootstrap --variant=minbase --include=python3 \
+			log "debootstrap $suite from $mirror (takes a minute or two)${packages:+, with $packages}"
+			debootstrap --variant=minbase --include="python3${packages:+,$(printf '%s' "$packages" | tr ' ' ',')}" \
 				"$suite" "$root" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
 				die "debootstrap failed; see $cache/debootstrap.log"
 			log "stripping docs, man pages, locales, apt lists"
@@ -122,19 +143,22 @@ if [ -z "$base_image" ]; then
 			log "using cached rootfs $tarball"
 		fi
 		log "importing $base_image"
-		docker import -m "debootstrap $suite minbase + python3" \
+		docker import -m "debootstrap $suite minbase + python3${packages:+ + $packages}" \
 			"$tarball" "$base_image" >/dev/null
 	else
 		log "using existing base image $base_image"
 	fi
 else
+	[ -z "$packages" ] ||
+		die "LLSR_PACKAGES needs the debootstrapped base (not LLSR_BASE_IMAGE): install them in your own base"
 	log "using base image $base_image (LLSR_BASE_IMAGE)"
 fi
 
 log "building $image"
 old_id=$(docker image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
 docker build -q --build-arg "BASE=$base_image" \
-	--build-arg "HARNESS_HASH=$hash" -t "$image" "$here" >/dev/null
+	--build-arg "HARNESS_HASH=$hash" --build-arg "PACKAGES=$packages" \
+	-t "$image" "$here" >/dev/null
 new_id=$(docker image inspect -f '{{.Id}}' "$image")
 if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
 	# The previous build is now untagged; drop it unless a container uses it.

@@ -8,4 +8,8 @@ sys.path.insert(0, __file__.rpartition("/")[0] or ".")
 import llsr_zygote  # noqa: E402
 
 del sys.path[0]
+# Debian's Python packages, where an image's extra ones go (build-image.sh
+# LLSR_PACKAGES): -S leaves out the site module that would add them. Last,
+# after the standard library.
+sys.path.append("/usr/lib/python3/dist-packages")
 llsr_zygote.main(sys.argv)
