@@ -409,11 +409,15 @@ def t_restarts_are_not_charged_to_the_time_limit():
     # 80 tests that each crash their pair: 80 fresh pairs (two interpreter
     # start-ups each: seconds in all on any machine) but only a few ms of
     # user code each. Counted from the frame, the start-ups alone would
-    # pass the 3 s limits; charged as the user's time, they do not count.
+    # pass the 1 s CPU limits (160 start-ups are over 2 s of CPU);
+    # charged as the user's time, they do not count. (The wall-clock
+    # limits are out of the way: on a loaded machine the user's own few ms
+    # per test can add up to more than 1 s of wall time, and that is not
+    # what is checked here.)
     tests = "".join("assert boom(%d) == 0\n" % i for i in range(80))
     rep, out, rc, secs = H.run_raw(H.frame(
-        "import os\ndef boom(i):\n    os._exit(1)\n", tests, timeout_ms=3000,
-        test_timeout_ms=3000, wall_ms=3000, test_wall_ms=3000, overhead_ms=600000),
+        "import os\ndef boom(i):\n    os._exit(1)\n", tests, timeout_ms=1000,
+        test_timeout_ms=1000, wall_ms=600000, test_wall_ms=600000, overhead_ms=600000),
         timeout=600)
     c = H.Check()
     if rep is None:
@@ -422,7 +426,7 @@ def t_restarts_are_not_charged_to_the_time_limit():
     rep["_secs"] = secs
     c.eq(rep["status"], "failed", "status")
     c.eq(H.statuses(rep), ["error"] * 80, "statuses")
-    c.true(rep["_secs"] > 3.0, "the run took %.2f s in all (more than the limits)" % rep["_secs"])
+    c.true(rep["_secs"] > 1.0, "the run took %.2f s in all (more than the limits)" % rep["_secs"])
     tests = tests[:tests.index("assert boom(25)")]
     # What is not charged is bounded all the same: overhead_ms.
     rep = H.run("import os\ndef boom(i):\n    os._exit(1)\n", tests * 8,
