@@ -334,7 +334,7 @@ run_tests() {
 	cat "$run/compare.tap"
 	count_tap "$run/compare.tap"
 
-	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, llsr batch cost, pool, TLS engine, web-server errors, metrics, memory, uids, Python client)"
+	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, llsr batch cost, pool, TLS engine, web-server errors, metrics, OpenAPI, memory, uids, Python client)"
 	python3 tests/integration/test_lifecycle.py --bin "$sanbuild/ll-solution-runner" \
 		>"$run/lifecycle.tap" 2>&1 || true
 	python3 tests/integration/test_cli.py --bin "$sanbuild/ll-solution-runner" \
@@ -360,6 +360,10 @@ run_tests() {
 	# Prometheus scraping (18600..18602).
 	python3 tests/integration/test_metrics.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18600 >"$run/metrics.tap" 2>&1 || true
+	# Real answers of every status validated against /openapi.json
+	# (18610..18612).
+	python3 tests/integration/test_openapi.py --bin "$sanbuild/ll-solution-runner" \
+		--port 18610 >"$run/openapi.tap" 2>&1 || true
 	# Memory figures need glibc's allocator: the build without sanitizers.
 	python3 tests/integration/test_memory.py --bin _build/ll-solution-runner \
 		--port 18460 >"$run/memory.tap" 2>&1 || true
@@ -379,7 +383,7 @@ run_tests() {
 	say "adversarial submissions (tests/adversarial)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18300 \
 		--cases tests/adversarial/cases.json >"$run/adversarial.tap" 2>&1 || true
-	for f in lifecycle cli auth fair llsr-cost pool pool-apache tls weberrors metrics memory uids pyclient \
+	for f in lifecycle cli auth fair llsr-cost pool pool-apache tls weberrors metrics openapi memory uids pyclient \
 		hostile hostile-apache adversarial; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"
