@@ -36,6 +36,17 @@ sys.path.insert(0, HERE)
 from llsr_stack import Stack, Tap, b64, wait_for  # noqa: E402
 
 tap = Tap()
+SAN = re.compile(r"ERROR: (?:Address|Leak)Sanitizer.*|runtime error:.*")
+
+
+def stop(st, name):
+    """Stops st, after checking its workers' log for sanitizer reports."""
+    try:
+        bad = SAN.findall(st.log())
+    except OSError as e:
+        bad = ["the log is unreadable: %s" % e]
+    st.stop()
+    tap(not bad, "%s: no sanitizer report in the workers' log" % name, "\n".join(bad[:10]))
 TOKEN = "metrics-token-0123456789abcdef"
 LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?')
@@ -312,7 +323,7 @@ def test_tokens(binary, port):
             "the 429 and the 401 are counted", [l for l in text.splitlines()
                                                 if l.startswith("llsr_http_requests_total")])
     finally:
-        st.stop()
+        stop(st, "tokens")
 
 
 def main():
@@ -328,7 +339,7 @@ def main():
         test_version(st)
         test_prometheus(a.port, a.port + 1)
     finally:
-        st.stop()
+        stop(st, "two workers")
     test_tokens(binary, a.port + 2)
     return tap.finish()
 

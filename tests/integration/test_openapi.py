@@ -39,6 +39,17 @@ from llsr_stack import Stack, Tap, b64, children, wait_for  # noqa: E402
 from test_weberrors import exchange, stack_cmd  # noqa: E402
 
 tap = Tap()
+SAN = re.compile(r"ERROR: (?:Address|Leak)Sanitizer.*|runtime error:.*")
+
+
+def stop(st, name):
+    """Stops st, after checking its workers' log for sanitizer reports."""
+    try:
+        bad = SAN.findall(st.log())
+    except OSError as e:
+        bad = ["the log is unreadable: %s" % e]
+    st.stop()
+    tap(not bad, "%s: no sanitizer report in the workers' log" % name, "\n".join(bad[:10]))
 TOKEN = "openapi-token-0123456789abcdef"
 FCGI_TIMEOUT = 3
 SRC = os.path.join(HERE, "..", "..", "docs", "openapi.json")
@@ -274,13 +285,13 @@ def main():
         ck = Checker(spec)
         suite_real(a.port, ck)
     finally:
-        st.stop()
+        stop(st, "real engine")
     st = Stack(binary, a.port + 1, ["auth_tokens = " + TOKEN, "client_rate = 0.001",
                                     "client_burst = 1"], workers=1)
     try:
         suite_tokens(a.port + 1, ck)
     finally:
-        st.stop()
+        stop(st, "tokens")
     os.environ["LLSR_FCGI_TIMEOUT"] = str(FCGI_TIMEOUT)
     run = tempfile.mkdtemp(prefix="llsr-openapi.")
     os.chmod(run, 0o755)
@@ -293,7 +304,7 @@ def main():
         suite_fake(st, fake, ck)
     finally:
         if st:
-            st.stop()
+            stop(st, "fake engine")
         fake.close()
         shutil.rmtree(run, ignore_errors=True)
     documented = set()
