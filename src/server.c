@@ -277,8 +277,8 @@ get_only(FCGX_Request *req, struct reply *rp, const char *path)
 }
 
 /* The label set of llsr_build_info. The values are the build's and the
- * config's, which hold no quote nor backslash (config.c checks image and
- * runtime names). */
+ * config's, which hold no quote nor backslash (config.c checks the
+ * runtime's name). */
 static void
 metrics_reply(struct server *sv, struct reply *rp)
 {
