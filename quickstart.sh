@@ -23,11 +23,13 @@ LOG_DIR=/var/log/ll-solution-runner
 DOCKER_SOCK=/var/run/docker.sock
 WORKER_USER=ll-solution-runner
 
+# prometheus: tests/integration/test_metrics.py runs its own (where systemd
+# runs, Debian's package also starts a system one on port 9090).
 PACKAGES="build-essential autoconf automake libtool pkg-config
 libjson-c-dev libcurl4-gnutls-dev libfcgi-dev check
 spawn-fcgi multiwatch lighttpd apache2 docker.io debootstrap
 curl ca-certificates openssl socat python3 python3-venv python3-pip clang
-libclang-rt-14-dev runsc"
+libclang-rt-14-dev runsc prometheus python3-jsonschema"
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'quickstart: %s\n' "$*" >&2; exit 1; }
@@ -332,7 +334,7 @@ run_tests() {
 	cat "$run/compare.tap"
 	count_tap "$run/compare.tap"
 
-	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, llsr batch cost, pool, TLS engine, web-server errors, memory, uids, image packages, Python client)"
+	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, llsr batch cost, pool, TLS engine, web-server errors, metrics, OpenAPI, memory, uids, image packages, Python client)"
 	python3 tests/integration/test_lifecycle.py --bin "$sanbuild/ll-solution-runner" \
 		>"$run/lifecycle.tap" 2>&1 || true
 	python3 tests/integration/test_cli.py --bin "$sanbuild/ll-solution-runner" \
@@ -354,6 +356,14 @@ run_tests() {
 	# The web servers' own errors in JSON, through lighttpd and Apache.
 	python3 tests/integration/test_weberrors.py --bin "$sanbuild/ll-solution-runner" \
 		--port 19400 >"$run/weberrors.tap" 2>&1 || true
+	# /metrics and /version: counters across two workers, promtool, a real
+	# Prometheus scraping (18600..18602).
+	python3 tests/integration/test_metrics.py --bin "$sanbuild/ll-solution-runner" \
+		--port 18600 >"$run/metrics.tap" 2>&1 || true
+	# Real answers of every status validated against /openapi.json
+	# (18610..18612).
+	python3 tests/integration/test_openapi.py --bin "$sanbuild/ll-solution-runner" \
+		--port 18610 >"$run/openapi.tap" 2>&1 || true
 	# Memory figures need glibc's allocator: the build without sanitizers.
 	python3 tests/integration/test_memory.py --bin _build/ll-solution-runner \
 		--port 18460 >"$run/memory.tap" 2>&1 || true
@@ -377,7 +387,7 @@ run_tests() {
 	say "adversarial submissions (tests/adversarial)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18300 \
 		--cases tests/adversarial/cases.json >"$run/adversarial.tap" 2>&1 || true
-	for f in lifecycle cli auth fair llsr-cost pool pool-apache tls weberrors memory uids packages pyclient \
+	for f in lifecycle cli auth fair llsr-cost pool pool-apache tls weberrors metrics openapi memory uids packages pyclient \
 		hostile hostile-apache adversarial; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"

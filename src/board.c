@@ -22,11 +22,13 @@
 struct slot {
 	atomic_int pid;
 	atomic_int state;
+	atomic_long value; /* board_post */
 };
 
 struct table {
 	atomic_uint magic;
 	struct slot slot[BOARD_SLOTS];
+	_Atomic uint64_t counter[BOARD_COUNTERS];
 };
 
 struct board {
@@ -61,11 +63,12 @@ board_socket_id(int fd)
 	return h;
 }
 
-/* The board is named after the socket (board_socket_id). */
+/* The board is named after the socket (board_socket_id) and the table's
+ * layout: a pool restarted by a build of another layout gets a new one. */
 static void
 board_name(int fd, char *name, size_t size)
 {
-	snprintf(name, size, "/llsr-board-%016llx",
+	snprintf(name, size, "/llsr-board2-%016llx",
 		 (unsigned long long)board_socket_id(fd));
 }
 
@@ -111,6 +114,7 @@ board_open(int listen_fd)
 		errno = ENOSPC;
 		return NULL;
 	}
+	atomic_store(&b->mine->value, 0);
 	atomic_store(&b->mine->state, BOARD_BUSY);
 	return b;
 }
@@ -140,11 +144,48 @@ board_idle_others(struct board *b)
 	return n;
 }
 
+_Atomic uint64_t *
+board_counters(struct board *b)
+{
+	return b ? b->t->counter : NULL;
+}
+
+void
+board_post(struct board *b, long value)
+{
+	if (b)
+		atomic_store(&b->mine->value, value);
+}
+
+long
+board_sum(struct board *b, int *workers)
+{
+	long sum = 0;
+	int i, n = 0;
+
+	if (!b) {
+		*workers = 0;
+		return 0;
+	}
+	for (i = 0; i < BOARD_SLOTS; i++) {
+		struct slot *s = &b->t->slot[i];
+		int pid = atomic_load(&s->pid);
+
+		if (pid && (s == b->mine || alive(pid))) {
+			sum += atomic_load(&s->value);
+			n++;
+		}
+	}
+	*workers = n;
+	return sum;
+}
+
 void
 board_close(struct board *b)
 {
 	if (!b)
 		return;
+	atomic_store(&b->mine->value, 0);
 	atomic_store(&b->mine->state, 0);
 	atomic_store(&b->mine->pid, 0);
 	munmap(b->t, sizeof(struct table));

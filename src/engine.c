@@ -489,6 +489,45 @@ engine_image_present(struct engine *e, const char *image, int *present,
 }
 
 int
+engine_image_id(struct engine *e, const char *image, char *id, size_t size,
+		struct llsr_err *err)
+{
+	char path[512];
+	struct buf resp;
+	long status = 0;
+	json_object *o;
+	char *esc;
+	int rc;
+
+	id[0] = '\0';
+	esc = curl_easy_escape(e->curl, image, 0);
+	if (!esc)
+		return err_set(err, 500, "internal_error", "out of memory");
+	buf_init(&resp, RESPONSE_MAX);
+	snprintf(path, sizeof(path), "/images/%s/json", esc);
+	curl_free(esc);
+	rc = engine_call(e, "GET", path, 0, NULL, &status, &resp, err);
+	if (rc == 0 && status == 200) {
+		const char *v;
+
+		o = json_tokener_parse(resp.data ? resp.data : "");
+		v = json_object_get_string(json_object_object_get(o, "Id"));
+		snprintf(id, size, "%s", v ? v : "");
+		json_object_put(o);
+	} else if (rc == 0 && status != 404) {
+		rc = engine_fail("image inspect", status, &resp, err);
+	}
+	buf_release(&resp);
+	return rc;
+}
+
+const char *
+engine_libcurl_version(void)
+{
+	return curl_version_info(CURLVERSION_NOW)->version;
+}
+
+int
 engine_runtime_known(struct engine *e, const char *name, int *known,
 		     struct llsr_err *err)
 {

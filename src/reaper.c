@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "llsr/clock.h"
 #include "llsr/log.h"
+#include "llsr/metrics.h"
 #include "llsr/reaper.h"
 
 /* Enough for libcurl, a resolver call and a log line. */
@@ -45,10 +47,13 @@ remove_one(struct reaper *r, const struct job *j, int retry)
 {
 	struct llsr_err err;
 	struct job copy = *j;
+	double t0;
 	int rc;
 
 	pthread_mutex_unlock(&r->mu);
+	t0 = clock_now_msf();
 	rc = engine_remove(r->engine, copy.id, &err);
+	metrics_step(METRICS_STEP_REMOVE, clock_now_msf() - t0, rc < 0);
 	if (rc < 0 && !retry)
 		log_error("removing container %.12s: %s", copy.id, err.message);
 	if (rc == 0)

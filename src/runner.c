@@ -9,6 +9,7 @@
 #include "llsr/demux.h"
 #include "llsr/harness.h"
 #include "llsr/log.h"
+#include "llsr/metrics.h"
 #include "llsr/policy.h"
 #include "llsr/runner.h"
 
@@ -111,8 +112,11 @@ int
 runner_drop(struct engine *e, const char *ref, struct uid_lease *lease)
 {
 	struct llsr_err err;
+	double t0 = clock_now_msf();
+	int rc = engine_remove(e, ref, &err);
 
-	if (engine_remove(e, ref, &err) == 0) {
+	metrics_step(METRICS_STEP_REMOVE, clock_now_msf() - t0, rc < 0);
+	if (rc == 0) {
 		uids_release(lease);
 		return 0;
 	}
@@ -137,7 +141,8 @@ runner_warm(struct engine *e, const struct config *cfg, struct uids *uids,
 	struct policy_limits lim = *want;
 	json_object *spec = NULL;
 	char name[64];
-	int rc = -1;
+	double t0;
+	int rc = -1, step;
 
 	memset(w, 0, sizeof(*w));
 	/* Long enough for a warm container to wait and then run; a sweeper
@@ -156,15 +161,26 @@ runner_warm(struct engine *e, const struct config *cfg, struct uids *uids,
 		uids_release(&w->lease);
 		return err_set(err, 500, "internal_error", "out of memory");
 	}
-	if (engine_create(e, name, spec, w->id, err) < 0) {
+	t0 = clock_now_msf();
+	step = engine_create(e, name, spec, w->id, err);
+	metrics_step(METRICS_STEP_CREATE, clock_now_msf() - t0, step < 0);
+	if (step < 0) {
 		/* It may exist all the same (a timeout after the engine
 		 * created it): by name, as its id is unknown. */
 		runner_drop(e, name, &w->lease);
 		goto out;
 	}
 	/* Attach before start, so that nothing the harness says is missed. */
-	if (engine_attach(e, w->id, &w->st, err) < 0 ||
-	    engine_start(e, w->id, err) < 0) {
+	t0 = clock_now_msf();
+	step = engine_attach(e, w->id, &w->st, err);
+	metrics_step(METRICS_STEP_ATTACH, clock_now_msf() - t0, step < 0);
+	if (step == 0) {
+		t0 = clock_now_msf();
+		step = engine_start(e, w->id, err);
+		metrics_step(METRICS_STEP_START, clock_now_msf() - t0,
+			     step < 0);
+	}
+	if (step < 0) {
 		runner_warm_discard(e, w);
 		goto out;
 	}
@@ -197,6 +213,20 @@ runner_warm_discard(struct engine *e, struct warm *w)
 	w->id[0] = '\0';
 }
 
+/* Resizes w's container to want (a step of the metrics). */
+static int
+update_limits(struct engine *e, const struct config *cfg, struct warm *w,
+	      const struct policy_limits *want)
+{
+	double t0 = clock_now_msf();
+	int rc = engine_update_limits(
+		e, w->id, policy_engine_memory_mb(cfg, want->memory_mb),
+		want->cpus, policy_engine_pids(cfg, want->pids), NULL);
+
+	metrics_step(METRICS_STEP_UPDATE, clock_now_msf() - t0, rc < 0);
+	return rc;
+}
+
 /* Takes w for a job of size want when it fits (its limits are changed
  * when they differ); else discards it. 1 when taken. */
 static int
@@ -208,10 +238,7 @@ take_warm(struct engine *e, const struct config *cfg,
 	if (runner_warm_usable(cfg, w) &&
 	    ((w->lim.memory_mb == want->memory_mb &&
 	      w->lim.cpus == want->cpus && w->lim.pids == want->pids) ||
-	     engine_update_limits(
-		     e, w->id, policy_engine_memory_mb(cfg, want->memory_mb),
-		     want->cpus, policy_engine_pids(cfg, want->pids),
-		     NULL) == 0)) {
+	     update_limits(e, cfg, w, want) == 0)) {
 		*into = *w;
 		memset(w, 0, sizeof(*w));
 		return 1;
@@ -236,10 +263,12 @@ run_frame(struct engine *e, const struct config *cfg, struct uids *uids,
 	struct warm c;
 	double t0 = 0;
 	int64_t deadline = 0;
-	int attempt, rc = -1;
+	int attempt, step, rc = -1;
 
 	for (attempt = 0;; attempt++) {
 		o->warm = attempt == 0 && take_warm(e, cfg, lim, w, &c);
+		if (attempt == 0)
+			metrics_pool(o->warm);
 		if (!o->warm &&
 		    runner_warm(e, cfg, uids, owner, lim, &c, err) < 0)
 			goto out;
@@ -271,6 +300,7 @@ run_frame(struct engine *e, const struct config *cfg, struct uids *uids,
 	engine_stream_close_write(st);
 	read_stream(st, o, out, nonce, deadline);
 	o->duration_ms = clock_now_msf() - t0;
+	metrics_step(METRICS_STEP_RUN, o->duration_ms, 0);
 	log_debug("container %.12s (%s): stream ended after %.1f ms",
 		  o->container_id, o->warm ? "warm" : "cold", o->duration_ms);
 	if (o->timed_out || o->output_over) {
@@ -278,10 +308,16 @@ run_frame(struct engine *e, const struct config *cfg, struct uids *uids,
 		 * stream would otherwise hold up the engine's kill. */
 		engine_stream_free(st);
 		st = NULL;
-		engine_kill(e, o->container_id, NULL);
+		t0 = clock_now_msf();
+		step = engine_kill(e, o->container_id, NULL);
+		metrics_step(METRICS_STEP_KILL, clock_now_msf() - t0, step < 0);
 	} else if (!harness_report_line(out->data, out->len, nonce,
 					&(size_t){0})) {
-		if (engine_inspect(e, o->container_id, &state, err) < 0) {
+		t0 = clock_now_msf();
+		step = engine_inspect(e, o->container_id, &state, err);
+		metrics_step(METRICS_STEP_INSPECT, clock_now_msf() - t0,
+			     step < 0);
+		if (step < 0) {
 			/* The stream ended without a report and the engine is
 			 * gone: it stopped under the run. That is the engine's
 			 * failure, not a verdict on the submission. */

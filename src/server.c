@@ -24,9 +24,11 @@
 
 #include "llsr/auth.h"
 #include "llsr/board.h"
+#include "llsr/build.h"
 #include "llsr/clock.h"
 #include "llsr/fair.h"
 #include "llsr/log.h"
+#include "llsr/metrics.h"
 #include "llsr/server.h"
 
 static volatile sig_atomic_t stopping;
@@ -258,19 +260,69 @@ fair_health(struct server *sv, struct reply *rp)
 	json_object_object_add(rp->body, "fair", o);
 }
 
+/* A route that only answers GET (and HEAD): 1 when the method is one of
+ * them, else rp is the 405. */
+static int
+get_only(FCGX_Request *req, struct reply *rp, const char *path)
+{
+	const char *m = param(req, "REQUEST_METHOD");
+	char msg[64];
+
+	if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+		return 1;
+	snprintf(msg, sizeof(msg), "use GET for %s", path);
+	reply_error(rp, 405, "method_not_allowed", msg);
+	rp->allow = "GET, HEAD";
+	return 0;
+}
+
+/* The label set of llsr_build_info. The values are the build's and the
+ * config's, which hold no quote nor backslash (config.c checks the
+ * runtime's name). */
 static void
-route(struct server *sv, FCGX_Request *req, struct reply *rp)
+metrics_reply(struct server *sv, struct reply *rp)
+{
+	char labels[512];
+
+	snprintf(labels, sizeof(labels),
+		 "version=\"%s\",commit=\"%s\",runtime=\"%s\"", PACKAGE_VERSION,
+		 build_commit,
+		 sv->cfg->runtime[0] ? sv->cfg->runtime : "default");
+	rp->text = metrics_render(sv->cfg->pool_size, labels, &rp->text_len);
+	if (!rp->text) {
+		reply_error(rp, 500, "internal_error", "out of memory");
+		return;
+	}
+	rp->status = 200;
+	rp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+static void
+openapi_reply(struct reply *rp)
+{
+	rp->text = strdup(build_openapi);
+	if (!rp->text) {
+		reply_error(rp, 500, "internal_error", "out of memory");
+		return;
+	}
+	rp->text_len = strlen(rp->text);
+	rp->status = 200;
+	rp->content_type = "application/json";
+}
+
+static void
+route(struct server *sv, FCGX_Request *req, struct reply *rp,
+      enum metrics_route rt)
 {
 	const struct config *cfg = sv->cfg;
-	const char *uri = param(req, "REQUEST_URI");
-	size_t plen = strcspn(uri, "?");
-	int health, tok = -1;
+	int open, tok = -1;
 
-	if (!*uri)
-		uri = param(req, "SCRIPT_NAME"), plen = strlen(uri);
-	health = plen == 7 && strncmp(uri, "/health", 7) == 0;
-	/* Every route but /health needs a token when tokens are configured. */
-	if (!health && auth_enabled(cfg)) {
+	/* /health, /version and /openapi.json are open to all: they tell
+	 * nothing of other clients. /metrics (other clients' traffic) needs a
+	 * token when tokens are configured; every other route does too. */
+	open = rt == METRICS_ROUTE_HEALTH || rt == METRICS_ROUTE_VERSION ||
+	       rt == METRICS_ROUTE_OPENAPI;
+	if (!open && auth_enabled(cfg)) {
 		tok = auth_match(cfg, param(req, "HTTP_AUTHORIZATION"));
 		if (tok < 0) {
 			reply_error(rp, 401, "unauthorized",
@@ -279,23 +331,34 @@ route(struct server *sv, FCGX_Request *req, struct reply *rp)
 			return;
 		}
 	}
-	/* So is a share: /health stays free for monitors. */
-	if (!health && fair_admit(sv, req, tok, rp) < 0)
+	/* So is a share, but for the monitors' routes: a scrape must not use
+	 * up a client's share, nor be refused. */
+	if (!open && rt != METRICS_ROUTE_METRICS &&
+	    fair_admit(sv, req, tok, rp) < 0)
 		return;
-	if (plen == 9 && strncmp(uri, "/run_code", 9) == 0) {
-		run_code(sv->svc, cfg, req, rp);
-	} else if (health) {
-		if (strcmp(param(req, "REQUEST_METHOD"), "GET") != 0 &&
-		    strcmp(param(req, "REQUEST_METHOD"), "HEAD") != 0) {
-			reply_error(rp, 405, "method_not_allowed",
-				    "use GET for /health");
-			rp->allow = "GET, HEAD";
-		} else
+	switch (rt) {
+	case METRICS_ROUTE_RUN_CODE: run_code(sv->svc, cfg, req, rp); break;
+	case METRICS_ROUTE_HEALTH:
+		if (get_only(req, rp, "/health"))
 			service_health(sv->svc, rp);
 		fair_health(sv, rp);
-	} else {
+		break;
+	case METRICS_ROUTE_VERSION:
+		if (get_only(req, rp, "/version"))
+			service_version(sv->svc, rp);
+		break;
+	case METRICS_ROUTE_METRICS:
+		if (get_only(req, rp, "/metrics"))
+			metrics_reply(sv, rp);
+		break;
+	case METRICS_ROUTE_OPENAPI:
+		if (get_only(req, rp, "/openapi.json"))
+			openapi_reply(rp);
+		break;
+	default:
 		reply_error(rp, 404, "not_found",
-			    "no such path; use POST /run_code");
+			    "no such path; use POST /run_code (GET "
+			    "/openapi.json describes the API)");
 	}
 	fair_leave(sv->fair);
 }
@@ -316,22 +379,41 @@ respond(FCGX_Request *req, struct reply *rp, const char *reqid)
 	else if (rp->status == 429)
 		snprintf(retry, sizeof(retry), "Retry-After: %ld\r\n",
 			 rp->retry_after_s > 0 ? rp->retry_after_s : 1);
-	body = json_object_to_json_string_length(rp->body,
-						 JSON_C_TO_STRING_PLAIN, &len);
+	if (rp->text) {
+		body = rp->text;
+		len = rp->text_len;
+	} else {
+		body = json_object_to_json_string_length(
+			rp->body, JSON_C_TO_STRING_PLAIN, &len);
+	}
 	/* libfcgi's own printf knows no %zu: format here. */
 	n = snprintf(head, sizeof(head),
-		     "Status: %d %s\r\nContent-Type: application/json\r\n"
+		     "Status: %d %s\r\nContent-Type: %s\r\n"
 		     "Content-Length: %zu\r\nX-Request-Id: %s\r\n"
 		     "Cache-Control: no-store\r\n%s%s%s%s%s\r\n",
-		     rp->status, reason(rp->status), len + 1, reqid,
-		     allow ? "Allow: " : "", allow ? allow : "",
-		     allow ? "\r\n" : "", retry,
+		     rp->status, reason(rp->status),
+		     rp->text ? rp->content_type : "application/json",
+		     len + (rp->text ? 0 : 1), reqid, allow ? "Allow: " : "",
+		     allow ? allow : "", allow ? "\r\n" : "", retry,
 		     rp->status == 401 ? "WWW-Authenticate: Bearer "
 					 "realm=\"ll-solution-runner\"\r\n"
 				       : "");
 	FCGX_PutStr(head, n, req->out);
 	FCGX_PutStr(body, (int)len, req->out);
-	FCGX_PutChar('\n', req->out);
+	if (!rp->text)
+		FCGX_PutChar('\n', req->out);
+}
+
+/* The route of req's path (REQUEST_URI up to a '?', else SCRIPT_NAME). */
+static enum metrics_route
+request_route(FCGX_Request *req)
+{
+	const char *uri = param(req, "REQUEST_URI");
+
+	if (!*uri)
+		return metrics_route_of(param(req, "SCRIPT_NAME"),
+					strlen(param(req, "SCRIPT_NAME")));
+	return metrics_route_of(uri, strcspn(uri, "?"));
 }
 
 /* Hands an accepted connection to libfcgi, which reads the request's
@@ -352,8 +434,9 @@ fcgi_take(FCGX_Request *req, int fd)
 static void
 reject(struct server *sv, int fd, const char *why)
 {
-	struct reply rp = {0, NULL, "-", "-", 0, NULL};
+	struct reply rp = {0, NULL, "-", "-", 0, NULL, NULL, 0, NULL};
 	FCGX_Request req;
+	double t0 = clock_now_msf();
 
 	if (FCGX_InitRequest(&req, sv->lfd, 0) != 0) {
 		close(fd);
@@ -362,6 +445,8 @@ reject(struct server *sv, int fd, const char *why)
 	if (fcgi_take(&req, fd) == 0) {
 		reply_error(&rp, 503, "overloaded", why);
 		respond(&req, &rp, "-");
+		metrics_request(request_route(&req), 503,
+				(clock_now_msf() - t0) / 1000);
 		log_warn("%s %s %s 503 overloaded", param(&req, "REMOTE_ADDR"),
 			 param(&req, "REQUEST_METHOD"),
 			 param(&req, "REQUEST_URI"));
@@ -542,17 +627,19 @@ set_busy(struct server *sv, int busy)
 static void
 serve(struct server *sv, FCGX_Request *req, unsigned long seq)
 {
-	struct reply rp = {0, NULL, "-", "-", 0, NULL};
+	struct reply rp = {0, NULL, "-", "-", 0, NULL, NULL, 0, NULL};
 	char reqid[32], addr[64];
 	double t0 = clock_now_msf();
+	enum metrics_route rt = request_route(req);
 
 	snprintf(reqid, sizeof(reqid), "%lx-%lu", (unsigned long)getpid(), seq);
 	snprintf(addr, sizeof(addr), "%s", param(req, "REMOTE_ADDR"));
 	log_set_request(reqid);
-	route(sv, req, &rp);
+	route(sv, req, &rp, rt);
 	respond(req, &rp, reqid);
 	if (FCGX_GetError(req->out))
 		log_warn("client went away before the response was sent");
+	metrics_request(rt, rp.status, (clock_now_msf() - t0) / 1000);
 	log_info("%s %s %s %d verdict=%s container=%s %.1fms",
 		 addr[0] ? addr : "-", param(req, "REQUEST_METHOD"),
 		 param(req, "REQUEST_URI"), rp.status, rp.verdict, rp.container,
@@ -614,9 +701,10 @@ server_run(struct service *svc, const struct config *cfg)
 	}
 	sv.board = board_open(sv.lfd);
 	if (!sv.board)
-		log_warn("no shared board (%s): overload detection is per "
-			 "worker",
+		log_warn("no shared board (%s): overload detection and "
+			 "metrics are per worker",
 			 strerror(errno));
+	metrics_attach(sv.board);
 	sv.fair = fair_open(sv.lfd, fair_hold_max_ms(cfg), &shared);
 	if (!sv.fair) {
 		log_error("out of memory");
@@ -676,6 +764,7 @@ server_run(struct service *svc, const struct config *cfg)
 	for (i = 0; i < sv.nheld; i++)
 		reject(&sv, sv.held[i], "the worker is shutting down; retry");
 	fair_close(sv.fair);
+	metrics_attach(NULL);
 	board_close(sv.board);
 	close(sv.efd);
 	FCGX_Free(&req, 1);

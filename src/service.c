@@ -9,8 +9,10 @@
 #include <malloc.h>
 #endif
 
+#include "llsr/build.h"
 #include "llsr/engine.h"
 #include "llsr/log.h"
+#include "llsr/metrics.h"
 #include "llsr/reaper.h"
 #include "llsr/request.h"
 #include "llsr/result.h"
@@ -33,6 +35,7 @@ struct service {
 };
 
 static void release_used(struct service *s);
+static long pool_warm_count(struct service *s);
 
 struct service *
 service_new(const struct config *cfg)
@@ -86,9 +89,10 @@ pool_fill(struct service *s)
 		if (runner_warm(s->engine, s->cfg, s->uids, s->owner, &lim,
 				&s->pool[i], &err) < 0) {
 			log_warn("warming a container: %s", err.message);
-			return;
+			break;
 		}
 	}
+	metrics_warm(pool_warm_count(s));
 }
 
 /* The first usable warm container, or NULL. */
@@ -192,6 +196,29 @@ reply_release(struct reply *rp)
 {
 	json_object_put(rp->body);
 	rp->body = NULL;
+	free(rp->text);
+	rp->text = NULL;
+}
+
+/* Counts the verdicts of a 200 answer; n: a batch's size, 0 for a
+ * single run. */
+static void
+count_verdicts(const struct reply *rp, size_t n)
+{
+	json_object *list;
+	size_t i;
+
+	if (!rp->body)
+		return;
+	if (!n) {
+		metrics_verdict(rp->verdict);
+		return;
+	}
+	metrics_batch(n);
+	list = json_object_object_get(rp->body, "results");
+	for (i = 0; i < n; i++)
+		metrics_verdict(json_object_get_string(json_object_object_get(
+			json_object_array_get_idx(list, i), "status")));
 }
 
 void
@@ -230,6 +257,7 @@ service_run_code(struct service *s, const char *body, size_t len,
 				json_object_object_get(rp->body, "status"));
 		else
 			rp->verdict = "batch";
+		count_verdicts(rp, rs.batch ? rs.n : 0);
 		if (o->diag.len && !o->report)
 			log_warn("harness stderr: %.512s", o->diag.data);
 	}
@@ -304,6 +332,48 @@ service_health(struct service *s, struct reply *rp)
 	json_object_object_add(limits, "max_body_bytes",
 			       json_object_new_int64(s->cfg->max_body_bytes));
 	json_object_object_add(body, "limits", limits);
+	rp->status = 200;
+	rp->body = body;
+}
+
+static json_object *
+string_or_null(const char *v)
+{
+	return v && *v ? json_object_new_string(v) : NULL;
+}
+
+void
+service_version(struct service *s, struct reply *rp)
+{
+	struct llsr_err err;
+	char id[128] = "";
+	json_object *body = json_object_new_object(), *lib;
+
+	/* An engine that is down leaves the image id unknown, not the
+	 * answer: /version is for telling what runs. */
+	if (engine_image_id(s->engine, s->cfg->image, id, sizeof(id), &err) < 0)
+		log_warn("/version: %s", err.message);
+	json_object_object_add(body, "service",
+			       json_object_new_string(PACKAGE_NAME));
+	json_object_object_add(body, "version",
+			       json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(body, "commit", string_or_null(build_commit));
+	json_object_object_add(body, "image",
+			       json_object_new_string(s->cfg->image));
+	json_object_object_add(body, "image_id", string_or_null(id));
+	/* "" in the config: the engine's default runtime (runc unless the
+	 * engine is configured otherwise). */
+	json_object_object_add(body, "runtime",
+			       string_or_null(s->cfg->runtime));
+	json_object_object_add(body, "engine_api_version",
+			       string_or_null(engine_api_version(s->engine)));
+	lib = json_object_new_object();
+	json_object_object_add(lib, "json-c",
+			       json_object_new_string(json_c_version()));
+	json_object_object_add(
+		lib, "libcurl",
+		json_object_new_string(engine_libcurl_version()));
+	json_object_object_add(body, "libraries", lib);
 	rp->status = 200;
 	rp->body = body;
 }

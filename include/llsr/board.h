@@ -28,6 +28,21 @@ void board_set(struct board *b, enum board_state state);
 /* The number of live workers posted idle, this process excluded. */
 int board_idle_others(struct board *b);
 
+/* The pool's shared counters: BOARD_COUNTERS of them, zero when the board
+ * is made, which any worker adds to (atomic_fetch_add) and which outlive
+ * the workers, so that they only grow while the board lives. Their meaning
+ * is the caller's (metrics.c). NULL when b is NULL. */
+#define BOARD_COUNTERS 512
+_Atomic uint64_t *board_counters(struct board *b);
+
+/* Posts a value of this worker's (its warm containers), which
+ * board_sum adds up over the live workers. b can be NULL. */
+void board_post(struct board *b, long value);
+
+/* The sum of the values posted by live workers, this one included; sets
+ * *workers to their number. 0 and 0 when b is NULL. */
+long board_sum(struct board *b, int *workers);
+
 /* Releases the slot and unmaps; b can be NULL. */
 void board_close(struct board *b);
 

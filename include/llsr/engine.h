@@ -66,6 +66,14 @@ int engine_update_limits(struct engine *e, const char *id, long memory_mb,
 int engine_image_present(struct engine *e, const char *image, int *present,
 			 struct llsr_err *err);
 
+/* Writes the id ("sha256:...") of image into id (size bytes), or "" when
+ * the engine has no such image. */
+int engine_image_id(struct engine *e, const char *image, char *id, size_t size,
+		    struct llsr_err *err);
+
+/* The version of libcurl in use, e.g. "7.88.1". */
+const char *engine_libcurl_version(void);
+
 /* Sets *known to whether the engine offers the OCI runtime name. */
 int engine_runtime_known(struct engine *e, const char *name, int *known,
 			 struct llsr_err *err);

@@ -23,6 +23,10 @@ struct reply {
 	char container[16];  /* short container id or "-" */
 	long retry_after_s;  /* Retry-After of a 429, seconds; 0 = none */
 	const char *allow;   /* Allow of a 405 (static); NULL: "POST" */
+	char *text;	     /* a body that is not JSON (owned; freed by
+			      * reply_release), sent instead of body */
+	size_t text_len;
+	const char *content_type; /* of text (static) */
 };
 
 /* cfg is borrowed and must outlive the service. NULL on ENOMEM. */
@@ -37,6 +41,8 @@ int service_startup(struct service *s);
 void service_run_code(struct service *s, const char *body, size_t len,
 		      struct reply *rp);
 void service_health(struct service *s, struct reply *rp);
+/* GET /version: the build, the sandbox image and runtime, the libraries. */
+void service_version(struct service *s, struct reply *rp);
 
 /* Fills rp with {"error": {code, message}}. */
 void reply_error(struct reply *rp, int status, const char *code,
