@@ -22,7 +22,7 @@ sample to --json.
 
 usage: sudo bench/fair.py [--bin _build/ll-solution-runner] [--port 19390]
                           [--workers 3] [--n 60] [--greedy 4] [--interval 0.5]
-                          [--web lighttpd|apache]
+                          [--web lighttpd|apache] [--compare "k = v"] [--rounds 1]
                           [--json bench/fair-results.json]
 """
 import argparse
@@ -165,13 +165,27 @@ def main():
     ap.add_argument("--limits", default="; ".join(LIMITS),
                     help="the 'limits on' stack's config lines, ';'-separated "
                          "(default %(default)r)")
+    ap.add_argument("--compare", default=None,
+                    help="instead of a 'limits off' stack, one with the limits and these "
+                         "further config lines (';'-separated), e.g. 'pool_ready_ms = 0' "
+                         "for the service before a change")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run the two stacks this many times, alternating (default 1)")
     a = ap.parse_args()
     limits = [x.strip() for x in a.limits.split(";") if x.strip()]
+    second = ("limits off", [])
+    if a.compare is not None:
+        extra = [x.strip() for x in a.compare.split(";") if x.strip()]
+        second = ("limits on + " + "; ".join(extra), limits + extra)
     binary = os.path.abspath(a.bin)
     out = {"config": vars(a), "machine": {"cpus": os.cpu_count(), "node": platform.node(),
                                           "loadavg_start": os.getloadavg()},
            "stacks": {}}
-    for i, (name, conf) in enumerate((("limits on", limits), ("limits off", []))):
+    runs = []
+    for rnd in range(a.rounds):
+        for i, (name, conf) in enumerate((("limits on", limits), second)):
+            runs.append((i, name + (" #%d" % (rnd + 1) if a.rounds > 1 else ""), conf))
+    for i, name, conf in runs:
         st = Stack(binary, a.port + i, conf, workers=a.workers, web=a.web)
         try:
             r = {"config": conf}

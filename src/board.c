@@ -126,8 +126,9 @@ board_set(struct board *b, enum board_state state)
 		atomic_store(&b->mine->state, (int)state);
 }
 
-int
-board_idle_others(struct board *b)
+/* Live workers other than this one whose state is one of want's bits. */
+static int
+count_others(struct board *b, unsigned want)
 {
 	int i, n = 0;
 
@@ -135,13 +136,25 @@ board_idle_others(struct board *b)
 		return 0;
 	for (i = 0; i < BOARD_SLOTS; i++) {
 		struct slot *s = &b->t->slot[i];
-		int pid = atomic_load(&s->pid);
+		int pid = atomic_load(&s->pid), st = atomic_load(&s->state);
 
-		if (s != b->mine && pid &&
-		    atomic_load(&s->state) == BOARD_IDLE && alive(pid))
+		if (s != b->mine && pid && st > 0 && st < 32 &&
+		    (want & (1u << st)) && alive(pid))
 			n++;
 	}
 	return n;
+}
+
+int
+board_idle_others(struct board *b)
+{
+	return count_others(b, 1u << BOARD_IDLE | 1u << BOARD_WARMING);
+}
+
+int
+board_ready_others(struct board *b)
+{
+	return count_others(b, 1u << BOARD_IDLE);
 }
 
 _Atomic uint64_t *

@@ -363,6 +363,7 @@ static const struct key keys[] = {
 	LONG(client_burst, 1, 1000000, "10"),
 	LONG(pool_size, 0, 16, "1"),
 	LONG(pool_max_age_s, 1, 86400, "300"),
+	LONG(pool_ready_ms, 0, 60000, "1000"),
 	ENUM(log_target, log_target_names, "stderr"),
 	ENUM(log_level, log_level_names, "info"),
 };

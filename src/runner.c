@@ -301,8 +301,10 @@ run_frame(struct engine *e, const struct config *cfg, struct uids *uids,
 	read_stream(st, o, out, nonce, deadline);
 	o->duration_ms = clock_now_msf() - t0;
 	metrics_step(METRICS_STEP_RUN, o->duration_ms, 0);
-	log_debug("container %.12s (%s): stream ended after %.1f ms",
-		  o->container_id, o->warm ? "warm" : "cold", o->duration_ms);
+	log_debug("container %.12s (%s, started %lld ms before the job): "
+		  "stream ended after %.1f ms",
+		  o->container_id, o->warm ? "warm" : "cold",
+		  (long long)((int64_t)t0 - c.born_ms), o->duration_ms);
 	if (o->timed_out || o->output_over) {
 		/* Close our end first: a container blocked writing into a full
 		 * stream would otherwise hold up the engine's kill. */

@@ -594,6 +594,7 @@ next_connection(struct server *sv, int wait_ms)
 	struct pollfd p[2] = {{.fd = sv->lfd, .events = POLLIN},
 			      {.fd = sv->efd, .events = POLLIN}};
 	uint64_t n;
+	long ready_in;
 	int fd = -1;
 
 	if (read(sv->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
@@ -607,9 +608,24 @@ next_connection(struct server *sv, int wait_ms)
 	pthread_mutex_unlock(&sv->mu);
 	if (fd >= 0)
 		return fd;
-	board_set(sv->board, BOARD_IDLE);
+	/* A warm container that was just started is still booting its
+	 * harness, and a job handed to it waits for that (hundreds of ms on a
+	 * loaded host). Such a worker posts itself warming, and wakes to post
+	 * itself idle when the container is pool_ready_ms old. */
+	ready_in = service_ready_in_ms(sv->svc);
+	board_set(sv->board, ready_in > 0 ? BOARD_WARMING : BOARD_IDLE);
+	if (ready_in > 0 && ready_in < wait_ms)
+		wait_ms = (int)ready_in;
 	if (poll(p, 2, wait_ms) <= 0 || !(p[0].revents & POLLIN))
 		return -1;
+	/* It leaves the connection to an idle worker whose container is
+	 * ready, which accepts it in a moment; if none is (or it stays in the
+	 * queue), this one takes it: a booting container is still sooner than
+	 * a new one. */
+	if (ready_in > 0 && board_ready_others(sv->board) > 0) {
+		poll(NULL, 0, 5);
+		return -1;
+	}
 	return accept4(sv->lfd, NULL, NULL, SOCK_CLOEXEC);
 }
 

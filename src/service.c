@@ -10,6 +10,7 @@
 #endif
 
 #include "llsr/build.h"
+#include "llsr/clock.h"
 #include "llsr/engine.h"
 #include "llsr/log.h"
 #include "llsr/metrics.h"
@@ -95,16 +96,29 @@ pool_fill(struct service *s)
 	metrics_warm(pool_warm_count(s));
 }
 
-/* The first usable warm container, or NULL. */
+/* The oldest warm container (the likeliest to have booted), or NULL. */
 static struct warm *
 pool_take(struct service *s)
 {
+	struct warm *w = NULL;
 	long i;
 
 	for (i = 0; i < s->cfg->pool_size; i++)
-		if (s->pool[i].id[0])
-			return &s->pool[i];
-	return NULL;
+		if (s->pool[i].id[0] && (!w || s->pool[i].born_ms < w->born_ms))
+			w = &s->pool[i];
+	return w;
+}
+
+long
+service_ready_in_ms(struct service *s)
+{
+	struct warm *w = pool_take(s);
+	int64_t left;
+
+	if (!w)
+		return 0;
+	left = w->born_ms + s->cfg->pool_ready_ms - clock_now_ms();
+	return left > 0 ? (long)left : 0;
 }
 
 int

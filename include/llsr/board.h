@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum board_state { BOARD_IDLE = 1, BOARD_BUSY = 2 };
+/* BOARD_WARMING: idle, but its warm container may still be booting; it
+ * takes a connection only when no worker is BOARD_IDLE. */
+enum board_state { BOARD_IDLE = 1, BOARD_BUSY = 2, BOARD_WARMING = 3 };
 
 struct board;
 
@@ -25,8 +27,13 @@ uint64_t board_socket_id(int listen_fd);
 /* Posts this process's state. b can be NULL. */
 void board_set(struct board *b, enum board_state state);
 
-/* The number of live workers posted idle, this process excluded. */
+/* The number of live workers posted idle or warming (both accept), this
+ * process excluded. */
 int board_idle_others(struct board *b);
+
+/* The number of live workers posted idle with a booted warm container
+ * (BOARD_IDLE), this process excluded. */
+int board_ready_others(struct board *b);
 
 /* The pool's shared counters: BOARD_COUNTERS of them, zero when the board
  * is made, which any worker adds to (atomic_fetch_add) and which outlive

@@ -93,6 +93,7 @@ struct config {
 	/* Warm pool: containers each worker keeps started and waiting */
 	long pool_size;	     /* 0 turns the pool off */
 	long pool_max_age_s; /* older warm containers are replaced */
+	long pool_ready_ms;  /* a younger one may still be booting */
 
 	/* Fair shares (src/fair.c): per client, a bearer token when tokens
 	 * are configured, else the client's address. 0 = unlimited. */

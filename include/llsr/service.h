@@ -56,6 +56,12 @@ void reply_release(struct reply *rp);
  * is finished. */
 void service_after(struct service *s);
 
+/* Milliseconds until this worker's next warm container is pool_ready_ms
+ * old. A younger one was started but its harness may still be booting,
+ * and a job handed to it waits for that. 0 when it is old enough, or when
+ * there is none (the pool is off or could not be filled). */
+long service_ready_in_ms(struct service *s);
+
 /* Periodic upkeep while idle: replaces warm containers that grew too old
  * or died, retries what failed. Call every service_tick_interval seconds. */
 void service_tick(struct service *s);

@@ -31,9 +31,19 @@ mechanism, deterministically; the latency figures are in bench/fair.py.
     max_cost_ms 30000 in the error, and no container is created for it;
     7 of them (28000) run; a client's
     max_cost_ms lowers the cap, and may not raise it.
+(e) pool_ready_ms (2 workers, pool_size 1, pool_ready_ms 12000): a warm
+    container younger than that may still be booting its harness, and a
+    run handed to it waits for that (the tail bench/fair.py measured next
+    to a greedy client). Three rounds, each once both workers' warm
+    containers are over 12 s old: run A; once A's worker has started its
+    next warm container (Docker shows it running), run B must be served by
+    the other worker (X-Request-Id names the process), whose container has
+    booted; then run C, with both workers' containers young, is still
+    served at once (in under half of pool_ready_ms), not held back until
+    one is ready.
 
 Each part runs through lighttpd and through Apache (--web both, the
-default); ports PORT..PORT+2 and PORT+10..PORT+12.
+default); ports PORT..PORT+3 and PORT+10..PORT+13.
 
 usage: test_fair.py --bin PATH/ll-solution-runner [--port 19300]
                     [--web lighttpd|apache|both]
@@ -338,6 +348,63 @@ def part_d(binary, port, web):
         st.stop()
 
 
+READY_MS = 12000
+
+
+def request_pid(hdr):
+    """The worker's pid from X-Request-Id (hex pid, '-', sequence)."""
+    try:
+        return int(hdr.get("x-request-id", "").split("-")[0], 16)
+    except ValueError:
+        return None
+
+
+def worker_containers(pid):
+    """Ids of the running containers worker pid owns."""
+    return {c["id"] for c in lc.labelled_containers()
+            if lc.owner_pid(c["owner"]) == pid and c["state"] == "running"}
+
+
+def part_e(binary, port, web):
+    st = Stack(binary, port, ["pool_ready_ms = %d" % READY_MS], workers=2, web=web)
+    try:
+        run = {"code": b64(ADD), "tests": b64(ADD_TESTS)}
+        up = time.monotonic()  # both pools were filled before the stack answered
+        for rnd in range(1, 4):
+            # Both warm containers are over pool_ready_ms old.
+            while time.monotonic() - up < READY_MS / 1000.0 + 0.5:
+                time.sleep(0.1)
+            wait_for(lambda: len(children(st.spawn_pid())) == 2, 30)
+            status, hdr, doc = post(port, run)
+            pid_a = request_pid(hdr)
+            tap(status == 200 and doc.get("status") == "passed" and pid_a,
+                "%s (e) round %d: run A passes" % (web, rnd), (status, hdr, doc))
+            old = worker_containers(pid_a)
+            # A's worker warmed its next container: it is idle again, with
+            # a container that is still booting.
+            refilled = wait_for(lambda: worker_containers(pid_a) - old, 60)
+            status, hdr, doc = post(port, run)
+            pid_b = request_pid(hdr)
+            tap(status == 200 and doc.get("status") == "passed" and pid_b and pid_b != pid_a,
+                "%s (e) round %d: run B goes to the worker whose container booted "
+                "(A: %s, B: %s)" % (web, rnd, pid_a, pid_b), (status, hdr, doc, refilled))
+            old = {p: worker_containers(p) for p in (pid_a, pid_b)}
+            t0 = time.monotonic()
+            status, hdr, doc = post(port, run)
+            took = time.monotonic() - t0
+            pid_c = request_pid(hdr)
+            tap(status == 200 and doc.get("status") == "passed"
+                and took < READY_MS / 2000.0,
+                "%s (e) round %d: with both containers young, run C is still served "
+                "at once (%.2f s)" % (web, rnd, took), (status, hdr, doc))
+            # The next round starts when the youngest container (C's
+            # worker's next) is over pool_ready_ms old.
+            wait_for(lambda: worker_containers(pid_c) - old.get(pid_c, set()), 60)
+            up = time.monotonic()
+    finally:
+        st.stop()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -361,7 +428,8 @@ def main():
             port = a.port + 10 * i
             for part in (lambda: part_a(binary, port, web),
                          lambda: part_b(binary, port + 1, web, tokdir),
-                         lambda: part_d(binary, port + 2, web)):
+                         lambda: part_d(binary, port + 2, web),
+                         lambda: part_e(binary, port + 3, web)):
                 try:
                     part()
                 except Exception as e:  # a stack that does not start is a failure
