@@ -24,7 +24,7 @@ DOCKER_SOCK=/var/run/docker.sock
 WORKER_USER=ll-solution-runner
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
-libjson-c-dev libcurl4-gnutls-dev libfcgi-dev check
+libjson-c-dev libcurl4-gnutls-dev libfcgi-dev zlib1g-dev check
 spawn-fcgi multiwatch lighttpd apache2 docker.io debootstrap
 curl ca-certificates openssl socat python3 python3-venv python3-pip clang
 libclang-rt-14-dev runsc"
@@ -332,7 +332,7 @@ run_tests() {
 	cat "$run/compare.tap"
 	count_tap "$run/compare.tap"
 
-	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, llsr batch cost, pool, TLS engine, web-server errors, memory, uids, Python client)"
+	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, llsr batch cost, llsr eval, pool, TLS engine, web-server errors, memory, uids, Python client)"
 	python3 tests/integration/test_lifecycle.py --bin "$sanbuild/ll-solution-runner" \
 		>"$run/lifecycle.tap" 2>&1 || true
 	python3 tests/integration/test_cli.py --bin "$sanbuild/ll-solution-runner" \
@@ -345,6 +345,10 @@ run_tests() {
 	# llsr eval splits its batches to fit a small max_batch_cost_ms.
 	python3 tests/integration/test_llsr_cost.py --bin "$sanbuild/ll-solution-runner" \
 		--llsr "$sanbuild/llsr" --port 18480 >"$run/llsr-cost.tap" 2>&1 || true
+	# llsr eval, issue 14: resume by content key, tasks without tests,
+	# .jsonl.gz, --json, cut lines, slow batches split, progress, SIGINT.
+	python3 tests/integration/test_llsr_eval.py --bin "$sanbuild/ll-solution-runner" \
+		--llsr "$sanbuild/llsr" --port 18530 >"$run/llsr-eval.tap" 2>&1 || true
 	python3 tests/integration/test_pool.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18420 >"$run/pool.tap" 2>&1 || true
 	python3 tests/integration/test_pool.py --bin "$sanbuild/ll-solution-runner" \
@@ -373,7 +377,7 @@ run_tests() {
 	say "adversarial submissions (tests/adversarial)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18300 \
 		--cases tests/adversarial/cases.json >"$run/adversarial.tap" 2>&1 || true
-	for f in lifecycle cli auth fair llsr-cost pool pool-apache tls weberrors memory uids pyclient \
+	for f in lifecycle cli auth fair llsr-cost llsr-eval pool pool-apache tls weberrors memory uids pyclient \
 		hostile hostile-apache adversarial; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"
