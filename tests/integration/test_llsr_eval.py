@@ -33,6 +33,7 @@ import base64
 import gzip
 import json
 import os
+import pty
 import re
 import shutil
 import signal
@@ -245,6 +246,38 @@ def case_sigint(llsr, url, d):
         (got, p.returncode, o, e, res))
 
 
+def case_tty(llsr, url, d):
+    """stderr on a terminal: the bar is redrawn (its clock moving) while
+    the one batch is out, not only when it comes back."""
+    probs = write(d, "tty-p.jsonl", json.dumps(
+        {"task_id": "t", "test_list": ["assert f() == 1"]}) + "\n")
+    samples = samples_file(d, "tty-s.jsonl", [
+        {"task_id": "t", "code": "import time\ntime.sleep(4)\ndef f():\n    return 1\n"},
+        {"task_id": "t", "code": "def f():\n    return 1\n"}])
+    master, slave = pty.openpty()
+    p = subprocess.Popen([llsr, "eval", "--url", url, "--problems", probs, "--samples",
+                          samples, "--k", "1", "--timeout", "60000"],
+                         stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL,
+                         text=True)
+    os.close(slave)
+    o, _ = p.communicate(timeout=120)
+    err = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        err += chunk
+    os.close(master)
+    e = err.decode(errors="replace")
+    waiting = set(re.findall(r"\] 0/2 .*?(\d+:\d\d)", e))
+    tap(p.returncode == 0 and "\r[" in e and "2/2" in e and len(waiting) >= 3,
+        "(7) on a terminal the bar's clock moves while the batch is out "
+        "(%d redraws at 0/2)" % len(waiting), (p.returncode, o, e[-600:]))
+
+
 def case_docs(llsr, url, d):
     sol = write(d, "sol.py", "def add(a, b):\n    return a + b\n")
     tests = write(d, "t.py", "assert add(1, 2) == 3\nassert add(2, 2) == 5\n")
@@ -305,6 +338,7 @@ def main():
         case_docs(llsr, url, d)
         case_slow(llsr, url, d)
         case_sigint(llsr, url, d)
+        case_tty(llsr, url, d)
     except Exception as e:  # a stack that does not start is a failure
         tap(False, "the stack runs", repr(e))
     finally:
