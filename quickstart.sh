@@ -26,7 +26,7 @@ WORKER_USER=ll-solution-runner
 # prometheus: tests/integration/test_metrics.py runs its own (where systemd
 # runs, Debian's package also starts a system one on port 9090).
 PACKAGES="build-essential autoconf automake libtool pkg-config
-libjson-c-dev libcurl4-gnutls-dev libfcgi-dev check
+libjson-c-dev libcurl4-gnutls-dev libfcgi-dev zlib1g-dev check
 spawn-fcgi multiwatch lighttpd apache2 docker.io debootstrap
 curl ca-certificates openssl socat python3 python3-venv python3-pip clang
 libclang-rt-14-dev runsc prometheus python3-jsonschema"
@@ -334,7 +334,7 @@ run_tests() {
 	cat "$run/compare.tap"
 	count_tap "$run/compare.tap"
 
-	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, llsr batch cost, pool, TLS engine, web-server errors, metrics, OpenAPI, memory, uids, image packages, Python client)"
+	say "integration tests with stacks of their own (faults, SIGTERM, overload, CLI, auth, fair shares, llsr batch cost, llsr eval, pool, TLS engine, web-server errors, metrics, OpenAPI, memory, uids, image packages, Python client)"
 	python3 tests/integration/test_lifecycle.py --bin "$sanbuild/ll-solution-runner" \
 		>"$run/lifecycle.tap" 2>&1 || true
 	python3 tests/integration/test_cli.py --bin "$sanbuild/ll-solution-runner" \
@@ -347,6 +347,10 @@ run_tests() {
 	# llsr eval splits its batches to fit a small max_batch_cost_ms.
 	python3 tests/integration/test_llsr_cost.py --bin "$sanbuild/ll-solution-runner" \
 		--llsr "$sanbuild/llsr" --port 18480 >"$run/llsr-cost.tap" 2>&1 || true
+	# llsr eval, issue 14: resume by content key, tasks without tests,
+	# .jsonl.gz, --json, cut lines, slow batches split, progress, SIGINT.
+	python3 tests/integration/test_llsr_eval.py --bin "$sanbuild/ll-solution-runner" \
+		--llsr "$sanbuild/llsr" --port 18530 >"$run/llsr-eval.tap" 2>&1 || true
 	python3 tests/integration/test_pool.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18420 >"$run/pool.tap" 2>&1 || true
 	python3 tests/integration/test_pool.py --bin "$sanbuild/ll-solution-runner" \
@@ -387,7 +391,7 @@ run_tests() {
 	say "adversarial submissions (tests/adversarial)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18300 \
 		--cases tests/adversarial/cases.json >"$run/adversarial.tap" 2>&1 || true
-	for f in lifecycle cli auth fair llsr-cost pool pool-apache tls weberrors metrics openapi memory uids packages pyclient \
+	for f in lifecycle cli auth fair llsr-cost llsr-eval pool pool-apache tls weberrors metrics openapi memory uids packages pyclient \
 		hostile hostile-apache adversarial; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"

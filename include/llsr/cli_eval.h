@@ -22,13 +22,19 @@ struct cli_eval_opts {
 	long timeout_ms; /* each submission's timeout_ms; 0: the server's */
 	const unsigned long *ks; /* the k of pass@k to report; borrowed */
 	size_t nks;
-	int progress; /* draw a progress bar on stderr */
+	int tty;  /* stderr is a terminal: a progress bar, else plain lines */
+	int json; /* the summary as one JSON object */
 };
 
-/* Runs the evaluation; the report goes to out, problems to stderr. Returns
- * the exit status of llsr eval: 0 when every sample has a result, 2 when
- * the inputs, the results file, the transport or the server failed (results
- * written so far stay in the results file). */
+/* Without a terminal, a progress line every this many seconds. */
+#define CLI_EVAL_PROGRESS_S 5.0
+
+/* Runs the evaluation; the report goes to out, problems and progress to
+ * stderr. Returns the exit status of llsr eval: 0 when every sample has a
+ * result; 2 when the inputs (a task with samples but no test included), the
+ * results file, the transport or the server failed, or some sample got no
+ * answer within the HTTP timeout even alone; 130 on SIGINT. Results written
+ * so far stay in the results file, whole lines only. */
 int cli_eval_run(struct cli_http *h, const struct cli_eval_opts *o, FILE *out);
 
 #endif

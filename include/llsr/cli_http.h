@@ -26,6 +26,19 @@ struct cli_http {
 	long timeout_s;		    /* whole-request timeout; 0: none */
 	int retries;	       /* 503 + Retry-After retried this many times */
 	unsigned long retried; /* how many retries happened so far */
+	/* Called about once a second while a request is under way, and while
+	 * waiting out a Retry-After; a nonzero return abandons the request
+	 * (cli_http_post fails with CLI_HTTP_ABORTED). NULL: none. */
+	int (*tick)(void *arg);
+	void *tick_arg;
+	int failure; /* why the last cli_http_post failed: enum below */
+};
+
+enum cli_http_failure {
+	CLI_HTTP_OK = 0,
+	CLI_HTTP_TRANSPORT, /* refused, reset, answer too large, ... */
+	CLI_HTTP_TIMEOUT,   /* no whole answer within timeout_s */
+	CLI_HTTP_ABORTED,   /* tick asked to stop */
 };
 
 struct cli_http_resp {
@@ -47,7 +60,7 @@ void cli_http_release(struct cli_http *h);
  * with a Retry-After header is retried up to h->retries times after the wait
  * it asks for (capped at CLI_HTTP_RETRY_AFTER_MAX); the last answer is the
  * one returned. On a transport failure (refused, timeout, body over
- * CLI_HTTP_BODY_MAX) returns -1 with a message in err. */
+ * CLI_HTTP_BODY_MAX) returns -1 with a message in err and h->failure set. */
 int cli_http_post(struct cli_http *h, const char *path, const char *body,
 		  size_t len, struct cli_http_resp *r, char *err,
 		  size_t errlen);

@@ -34,6 +34,8 @@ struct evalset_problem {
 	char *prompt;	   /* HumanEval only, else NULL */
 	char *tests;	   /* the submission's tests */
 	char *entry_point; /* HumanEval only, else NULL */
+	size_t ntests;	   /* test cases found (asserts; HumanEval: 1 when
+			    * test is not blank); 0: the task is invalid */
 	size_t *samples;   /* indices in evalset.samples, in file order */
 	size_t nsamples;
 };
@@ -45,6 +47,17 @@ struct evalset_sample {
 	int done;	/* a result is known */
 	int passed;
 	char *status; /* the run's status; NULL until done */
+	char key[65]; /* evalset_set_keys: what the result depends on */
+};
+
+/* What evalset_load_results found in a results file. */
+struct evalset_resume {
+	size_t marked; /* samples marked done */
+	size_t other;  /* lines naming no loaded sample: kept */
+	size_t stale;  /* lines of a loaded sample whose key differs: dropped */
+	size_t broken; /* whole lines that are not one JSON object: dropped */
+	int cut;       /* the last line had no newline (a killed writer):
+			* dropped */
 };
 
 struct evalset {
@@ -83,22 +96,28 @@ int evalset_load_problems(struct evalset *es, const char *path, char *err,
 int evalset_load_samples(struct evalset *es, const char *path, char *err,
 			 size_t errlen);
 
+/* Sets each sample's key: the SHA-256 of its code, its problem's tests and
+ * entry point, and timeout_ms (0: the server's). Call before
+ * evalset_load_results and evalset_result_line. */
+void evalset_set_keys(struct evalset *es, long timeout_ms);
+
 /* Marks done every sample that the results file path has a line for (see
- * evalset_result_line). A missing file marks nothing. Lines that do not
- * parse or name no loaded sample are counted in *ignored; *marked counts
- * the samples marked. *ends_in_newline is 0 when the file is non-empty and
- * its last line is cut short (a run was killed mid-write): append a newline
- * before appending results. Returns 0, or -1 with a message in err. */
-int evalset_load_results(struct evalset *es, const char *path, size_t *marked,
-			 size_t *ignored, int *ends_in_newline, char *err,
-			 size_t errlen);
+ * evalset_result_line) with the same task_id, sample and key. A missing file
+ * marks nothing. Lines that name a loaded sample with another key (stale),
+ * lines that are not one JSON object, and a last line without its newline
+ * are dropped: the file is then rewritten (a temporary file renamed over
+ * it) with the other lines, so that it holds whole lines only. r says what
+ * was found. Returns 0, or -1 with a message in err. */
+int evalset_load_results(struct evalset *es, const char *path,
+			 struct evalset_resume *r, char *err, size_t errlen);
 
 /* Records sample i's result. Returns 0, -1 on ENOMEM. */
 int evalset_set_result(struct evalset *es, size_t i, int passed,
 		       const char *status);
 
 /* The results line of sample i, once done, without the newline:
- * {"task_id": ..., "sample": N, "passed": bool, "status": "...",
+ * {"task_id": ..., "sample": N, "key": "<sha256 hex>", "passed": bool,
+ *  "status": "...",
  *  "summary": {...} or null}; task_id has the type it had in the problems.
  * summary is borrowed and can be NULL. Caller frees; NULL on ENOMEM. */
 char *evalset_result_line(const struct evalset *es, size_t i,

@@ -140,19 +140,34 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static void
-wait_seconds(long s)
+/* Waits s seconds, a second at a time so that h->tick can stop it; -1 when
+ * it did. */
+static int
+wait_seconds(struct cli_http *h, long s)
 {
 	struct timespec ts;
 
 	if (s > CLI_HTTP_RETRY_AFTER_MAX)
 		s = CLI_HTTP_RETRY_AFTER_MAX;
-	if (s < 0)
-		s = 0;
-	ts.tv_sec = s;
-	ts.tv_nsec = 0;
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	for (; s > 0; s--) {
+		if (h->tick && h->tick(h->tick_arg))
+			return -1;
+		ts.tv_sec = 1;
+		ts.tv_nsec = 0;
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			if (h->tick && h->tick(h->tick_arg))
+				return -1;
+	}
+	return 0;
+}
+
+static int
+on_xfer(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+	curl_off_t ulnow)
+{
+	struct cli_http *h = arg;
+
+	return h->tick && h->tick(h->tick_arg) ? 1 : 0;
 }
 
 /* One POST; 0 with r filled, or -1. */
@@ -185,7 +200,13 @@ post_once(struct cli_http *h, const char *url, const char *body, size_t len,
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "llsr/" PACKAGE_VERSION);
 	/* Never follow a redirect: it would resend the token elsewhere. */
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	if (h->tick) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xfer);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	cc = curl_easy_perform(c);
+	h->failure = CLI_HTTP_TRANSPORT;
 	if (s.too_large) {
 		buf_release(&r->body);
 		return err_buf(err, errlen, "%s: answer over %u bytes", url,
@@ -193,9 +214,16 @@ post_once(struct cli_http *h, const char *url, const char *body, size_t len,
 	}
 	if (cc != CURLE_OK) {
 		buf_release(&r->body);
+		if (cc == CURLE_OPERATION_TIMEDOUT)
+			h->failure = CLI_HTTP_TIMEOUT;
+		else if (cc == CURLE_ABORTED_BY_CALLBACK)
+			h->failure = CLI_HTTP_ABORTED;
+		if (cc == CURLE_ABORTED_BY_CALLBACK)
+			return err_buf(err, errlen, "interrupted");
 		return err_buf(err, errlen, "%s: %s", url,
 			       curl_easy_strerror(cc));
 	}
+	h->failure = CLI_HTTP_OK;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	*retry_after = s.retry_after;
 	return 0;
@@ -224,7 +252,11 @@ cli_http_post(struct cli_http *h, const char *path, const char *body,
 			break;
 		buf_release(&r->body);
 		h->retried++;
-		wait_seconds(retry_after);
+		if (wait_seconds(h, retry_after) < 0) {
+			h->failure = CLI_HTTP_ABORTED;
+			err_buf(err, errlen, "interrupted");
+			goto out;
+		}
 	}
 	rc = 0;
 out:

@@ -110,6 +110,51 @@ print_block(FILE *f, const char *indent, const char *text)
 	}
 }
 
+/* The length of traceback without its last lines when they repeat message:
+ * "<Type>: <message>" or "<message>" (Python ends a traceback with the
+ * exception, whose text is the message shown just before it); else its
+ * whole length. */
+static size_t
+traceback_frames(const char *traceback, const char *message)
+{
+	size_t t = strlen(traceback), m = strlen(message), end = t, i;
+
+	while (end && traceback[end - 1] == '\n')
+		end--;
+	if (!m || end < m || strncmp(traceback + end - m, message, m))
+		return t;
+	i = end - m;
+	if (!i || traceback[i - 1] == '\n')
+		return i;
+	if (i < 2 || strncmp(traceback + i - 2, ": ", 2))
+		return t;
+	/* The start of the line holding "<Type>: ", a single word. */
+	for (i -= 2; i && traceback[i - 1] != '\n'; i--)
+		if (traceback[i - 1] == ' ')
+			return t;
+	return i;
+}
+
+/* A test's or the run's message (unless show is 0: printed already), then
+ * the traceback's frames: the message once, not again as the traceback's
+ * last line. */
+static void
+print_failure(FILE *f, const char *indent, const char *message, int show,
+	      const char *traceback)
+{
+	char *frames;
+	size_t n;
+
+	if (show)
+		print_block(f, indent, message);
+	if (!traceback || !*traceback)
+		return;
+	n = message ? traceback_frames(traceback, message) : strlen(traceback);
+	frames = strndup(traceback, n);
+	print_block(f, indent, frames ? frames : traceback);
+	free(frames);
+}
+
 static void
 print_output(FILE *f, const struct cli_report_style *st, const char *indent,
 	     const char *label, const char *text, int truncated)
@@ -137,8 +182,8 @@ print_test(FILE *f, json_object *t, const struct cli_report_style *st)
 		name ? name : "(unnamed)");
 	if (!strcmp(status, "passed") || !strcmp(status, "not_run"))
 		return;
-	print_block(f, "      ", str_member(t, "message"));
-	print_block(f, "      ", str_member(t, "traceback"));
+	print_failure(f, "      ", str_member(t, "message"), 1,
+		      str_member(t, "traceback"));
 	print_output(f, st, "      ", "stdout", str_member(t, "stdout"), 0);
 	print_output(f, st, "      ", "stderr", str_member(t, "stderr"), 0);
 }
@@ -177,11 +222,17 @@ cli_report_print(FILE *f, json_object *resp, const struct cli_report_style *st)
 		const char *msg = str_member(err, "message");
 		long line = int_member(err, "line");
 
-		fprintf(f, "  %s: %s", type ? type : "error", msg ? msg : "");
+		const char *tb = str_member(err, "traceback");
+
+		/* One line: "Type: message (line N)"; a longer message goes
+		 * under "Type (line N):". */
+		fprintf(f, "  %s", type ? type : "error");
+		if (msg && !strchr(msg, '\n'))
+			fprintf(f, ": %s", msg);
 		if (line > 0)
 			fprintf(f, " (line %ld)", line);
-		fputc('\n', f);
-		print_block(f, "      ", str_member(err, "traceback"));
+		fputs(msg && strchr(msg, '\n') ? ":\n" : "\n", f);
+		print_failure(f, "      ", msg, !msg || strchr(msg, '\n'), tb);
 	}
 	if (!strcmp(status, "no_tests"))
 		fputs("  the tests source holds no test case: nothing was "

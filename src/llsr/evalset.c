@@ -7,9 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "llsr/buf.h"
 #include "llsr/err.h"
 #include "llsr/evalset.h"
+#include "llsr/sha256.h"
 
 /* Input files are read whole; a HumanEval run of 164 tasks x 200 samples is
  * some 50 MB. */
@@ -119,8 +122,8 @@ append_line(struct buf *b, const char *s)
 /* Appends each string of the array member key (absent or null: nothing).
  * what: "test_list" etc. for messages. */
 static int
-append_lines(struct buf *b, json_object *o, const char *key, char *err,
-	     size_t errlen)
+append_lines(struct buf *b, json_object *o, const char *key, size_t *count,
+	     char *err, size_t errlen)
 {
 	json_object *a, *v;
 	size_t i, n;
@@ -139,6 +142,8 @@ append_lines(struct buf *b, json_object *o, const char *key, char *err,
 			continue;
 		if (append_line(b, json_object_get_string(v)) < 0)
 			return err_buf(err, errlen, "%s: tests too large", key);
+		if (count)
+			(*count)++;
 	}
 	return 0;
 }
@@ -153,7 +158,7 @@ parse_mbpp(json_object *o, struct evalset_problem *p, char *err, size_t errlen)
 	buf_init(&b, TESTS_MAX);
 	p->format = EVALSET_MBPP;
 	/* Imports first: set-up code may use them, never the reverse. */
-	if (append_lines(&b, o, "test_imports", err, errlen) < 0)
+	if (append_lines(&b, o, "test_imports", NULL, err, errlen) < 0)
 		goto out;
 	setup = get_str(o, "test_setup_code", &bad);
 	if (bad) {
@@ -164,7 +169,7 @@ parse_mbpp(json_object *o, struct evalset_problem *p, char *err, size_t errlen)
 		err_buf(err, errlen, "test_setup_code too large");
 		goto out;
 	}
-	if (append_lines(&b, o, "test_list", err, errlen) < 0)
+	if (append_lines(&b, o, "test_list", &p->ntests, err, errlen) < 0)
 		goto out;
 	p->tests = buf_detach(&b, NULL);
 	if (!p->tests) {
@@ -198,6 +203,7 @@ parse_humaneval(json_object *o, struct evalset_problem *p, char *err,
 	if (!*entry)
 		return err_buf(err, errlen, "entry_point is empty");
 	p->format = EVALSET_HUMANEVAL;
+	p->ntests = strspn(test, " \t\r\n") < strlen(test) ? 1 : 0;
 	p->prompt = strdup(prompt ? prompt : "");
 	p->tests = strdup(test);
 	p->entry_point = strdup(entry);
@@ -264,29 +270,36 @@ evalset_sample_code(const struct evalset_problem *p, json_object *sample,
 	return 0;
 }
 
-/* Reads path whole into b (capped). */
+/* Reads path whole into b (capped); a gzip file (HumanEval.jsonl.gz) is
+ * read uncompressed, anything else as it is. */
 static int
 slurp(const char *path, struct buf *b, char *err, size_t errlen)
 {
 	char chunk[65536];
-	size_t n;
-	FILE *f;
-	int rc = 0;
+	const char *why;
+	gzFile f;
+	int n, zerr, rc = 0;
 
-	f = fopen(path, "rb");
+	errno = 0;
+	f = gzopen(path, "rb");
 	if (!f)
-		return err_buf(err, errlen, "%s: %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (buf_append(b, chunk, n) < 0) {
+		return err_buf(err, errlen, "%s: %s", path,
+			       errno ? strerror(errno) : "out of memory");
+	while ((n = gzread(f, chunk, sizeof(chunk))) > 0) {
+		if (buf_append(b, chunk, (size_t)n) < 0) {
 			rc = err_buf(err, errlen, "%s: %s", path,
 				     errno == E2BIG ? "file too large"
 						    : strerror(errno));
 			break;
 		}
 	}
-	if (!rc && ferror(f))
-		rc = err_buf(err, errlen, "%s: %s", path, strerror(errno));
-	fclose(f);
+	/* A gzip stream cut short ends in Z_BUF_ERROR, not in a short read
+	 * that would pass for a smaller file. */
+	why = gzerror(f, &zerr);
+	if (!rc && (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)))
+		rc = err_buf(err, errlen, "%s: %s", path,
+			     zerr == Z_ERRNO ? strerror(errno) : why);
+	gzclose(f);
 	return rc;
 }
 
@@ -513,24 +526,70 @@ evalset_set_result(struct evalset *es, size_t i, int passed, const char *status)
 	return 0;
 }
 
-/* Marks the sample one results line names; 1 when it did, 0 when the line
- * names no sample, -1 on ENOMEM. */
-static int
+/* Hashes one field of a key: its length, then its bytes, so that no two
+ * lists of fields hash the same text. */
+static void
+key_field(struct sha256 *c, const char *s)
+{
+	char len[32];
+
+	snprintf(len, sizeof(len), "%zu:", s ? strlen(s) : 0);
+	sha256_update(c, len, strlen(len));
+	if (s)
+		sha256_update(c, s, strlen(s));
+}
+
+void
+evalset_set_keys(struct evalset *es, long timeout_ms)
+{
+	struct sha256 c;
+	char t[32];
+	size_t i;
+
+	snprintf(t, sizeof(t), "%ld", timeout_ms);
+	for (i = 0; i < es->nsamples; i++) {
+		const struct evalset_problem *p =
+			&es->problems[es->samples[i].problem];
+
+		sha256_init(&c);
+		key_field(&c, "llsr-eval-1");
+		key_field(&c, es->samples[i].code);
+		key_field(&c, p->tests);
+		key_field(&c, p->entry_point);
+		key_field(&c, t);
+		sha256_final_hex(&c, es->samples[i].key);
+	}
+}
+
+/* What one results line is to the loaded samples. */
+enum line_kind {
+	LINE_BROKEN, /* not one JSON object (cut short, or garbage) */
+	LINE_OTHER,  /* names no loaded sample: kept as it is */
+	LINE_STALE,  /* names a sample, but another code, tests or limits */
+	LINE_MATCH,  /* the result of a loaded sample: marked done */
+	LINE_NOMEM
+};
+
+static enum line_kind
 mark_result(struct evalset *es, const char *line, size_t len, json_tokener *tok)
 {
 	json_object *o, *v;
 	struct evalset_problem *p;
-	const char *status = "";
+	struct evalset_sample *s;
+	const char *status = "", *key;
 	char *id;
 	long long id_int;
 	int64_t k;
 	long pi;
-	int is_int, passed, rc = 0;
+	int is_int, passed;
+	enum line_kind rc = LINE_BROKEN;
 
 	json_tokener_reset(tok);
 	o = json_tokener_parse_ex(tok, line, (int)len);
-	if (!o || !json_object_is_type(o, json_type_object))
+	if (!o || json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(o, json_type_object))
 		goto out;
+	rc = LINE_OTHER;
 	id = task_id_text(o, &is_int, &id_int, NULL, 0);
 	if (!id)
 		goto out;
@@ -545,6 +604,16 @@ mark_result(struct evalset *es, const char *line, size_t len, json_tokener *tok)
 	k = json_object_get_int64(v);
 	if (k < 0 || (uint64_t)k >= p->nsamples)
 		goto out;
+	s = &es->samples[p->samples[k]];
+	/* A line of an older run of other completions, tests or limits (or
+	 * of an llsr that wrote no key) is not this sample's result. */
+	rc = LINE_STALE;
+	if (!json_object_object_get_ex(o, "key", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		goto out;
+	key = json_object_get_string(v);
+	if (strcmp(key, s->key) != 0)
+		goto out;
 	if (!json_object_object_get_ex(o, "passed", &v) ||
 	    !json_object_is_type(v, json_type_boolean))
 		goto out;
@@ -552,29 +621,67 @@ mark_result(struct evalset *es, const char *line, size_t len, json_tokener *tok)
 	if (json_object_object_get_ex(o, "status", &v) &&
 	    json_object_is_type(v, json_type_string))
 		status = json_object_get_string(v);
-	rc = evalset_set_result(es, p->samples[k], passed, status) < 0 ? -1 : 1;
+	rc = evalset_set_result(es, p->samples[k], passed, status) < 0
+		     ? LINE_NOMEM
+		     : LINE_MATCH;
 out:
 	json_object_put(o);
 	return rc;
 }
 
-int
-evalset_load_results(struct evalset *es, const char *path, size_t *marked,
-		     size_t *ignored, int *ends_in_newline, char *err,
-		     size_t errlen)
+/* Replaces path by the lines keep[0..n) (each with its newline), through a
+ * temporary file and rename(2): a crash leaves the old file or the new. */
+static int
+rewrite(const char *path, const struct buf *kept, char *err, size_t errlen)
 {
-	struct buf b;
+	char *tmp;
+	size_t n = strlen(path) + sizeof(".llsr-tmp");
+	FILE *f;
+	int rc = -1;
+
+	tmp = malloc(n);
+	if (!tmp)
+		return err_buf(err, errlen, "out of memory");
+	snprintf(tmp, n, "%s.llsr-tmp", path);
+	f = fopen(tmp, "w");
+	if (!f) {
+		err_buf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if ((kept->len && fwrite(kept->data, 1, kept->len, f) != kept->len) ||
+	    fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		err_buf(err, errlen, "%s: %s", tmp, strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		goto out;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		err_buf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	return rc;
+}
+
+int
+evalset_load_results(struct evalset *es, const char *path,
+		     struct evalset_resume *r, char *err, size_t errlen)
+{
+	struct buf b, kept;
 	json_tokener *tok = NULL;
 	const char *p, *end, *nl;
 	size_t i, before = 0;
-	int rc = -1, r;
+	enum line_kind k;
+	int rc = -1;
 
-	*marked = 0;
-	*ignored = 0;
-	*ends_in_newline = 1;
+	memset(r, 0, sizeof(*r));
 	for (i = 0; i < es->nsamples; i++)
 		before += es->samples[i].done ? 1 : 0;
 	buf_init(&b, FILE_MAX);
+	buf_init(&kept, FILE_MAX);
 	if (access(path, F_OK) < 0 && errno == ENOENT) {
 		rc = 0;
 		goto out;
@@ -588,30 +695,46 @@ evalset_load_results(struct evalset *es, const char *path, size_t *marked,
 	}
 	p = b.data ? b.data : "";
 	end = p + b.len;
-	if (b.len && end[-1] != '\n')
-		*ends_in_newline = 0;
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
-			nl = end;
-		if (nl > p) {
-			r = mark_result(es, p, (size_t)(nl - p), tok);
-			if (r < 0) {
-				err_buf(err, errlen, "out of memory");
-				goto out;
-			}
-			if (r == 0)
-				(*ignored)++;
+		if (!nl) {
+			/* Cut short by a killed writer: never a result. */
+			r->cut = 1;
+			break;
+		}
+		if (nl == p) {
+			p = nl + 1;
+			continue;
+		}
+		k = mark_result(es, p, (size_t)(nl - p), tok);
+		if (k == LINE_NOMEM) {
+			err_buf(err, errlen, "out of memory");
+			goto out;
+		}
+		if (k == LINE_BROKEN)
+			r->broken++;
+		else if (k == LINE_STALE)
+			r->stale++;
+		else if (k == LINE_OTHER)
+			r->other++;
+		if ((k == LINE_MATCH || k == LINE_OTHER) &&
+		    buf_append(&kept, p, (size_t)(nl - p) + 1) < 0) {
+			err_buf(err, errlen, "out of memory");
+			goto out;
 		}
 		p = nl + 1;
 	}
+	if ((r->cut || r->broken || r->stale) &&
+	    rewrite(path, &kept, err, errlen) < 0)
+		goto out;
 	for (i = 0; i < es->nsamples; i++)
-		*marked += es->samples[i].done ? 1 : 0;
-	*marked -= before;
+		r->marked += es->samples[i].done ? 1 : 0;
+	r->marked -= before;
 	rc = 0;
 out:
 	if (tok)
 		json_tokener_free(tok);
+	buf_release(&kept);
 	buf_release(&b);
 	return rc;
 }
@@ -634,6 +757,7 @@ evalset_result_line(const struct evalset *es, size_t i, json_object *summary)
 	json_object_object_add(o, "task_id", id);
 	json_object_object_add(o, "sample",
 			       json_object_new_int64((int64_t)s->index));
+	json_object_object_add(o, "key", json_object_new_string(s->key));
 	json_object_object_add(o, "passed", json_object_new_boolean(s->passed));
 	json_object_object_add(
 		o, "status",

@@ -64,7 +64,8 @@ usage(FILE *f)
 		"                [--stdin FILE] [--timeout MS] [--memory-mb MB]\n"
 		"                [--stop-on-first-failure] [--json] [COMMON]\n"
 		"       llsr eval --problems FILE --samples FILE [--out FILE]\n"
-		"                 [--batch N] [--k LIST] [--timeout MS] [COMMON]\n"
+		"                 [--batch N] [--k LIST] [--timeout MS] [--json]\n"
+		"                 [COMMON]\n"
 		"       llsr --version | --help\n\n"
 		"The client of ll-solution-runner. run: one solution and its tests,\n"
 		"a readable verdict (exit 0 passed, 1 not passed, 2 error). eval:\n"
@@ -86,11 +87,15 @@ usage(FILE *f)
 		"  --stop-on-first-failure\n"
 		"  --json               print the service's JSON answer as it is\n"
 		"eval:\n"
-		"  --problems FILE      HumanEval or MBPP problems (JSONL or a JSON array)\n"
+		"  --problems FILE      HumanEval or MBPP problems (JSONL or a JSON array,\n"
+		"                       gzip or not); a task with samples but no test is\n"
+		"                       refused (exit 2)\n"
 		"  --samples FILE       JSONL: task_id and completion, solution or code\n"
-		"  --out FILE           results JSONL, appended; a rerun resumes\n"
+		"  --out FILE           results JSONL, appended; a rerun resumes the\n"
+		"                       lines whose code, tests and limits match\n"
 		"  --batch N            submissions per request (1-1000, default 50)\n"
-		"  --k LIST             pass@k to report (default 1,10,100)\n",
+		"  --k LIST             pass@k to report (default 1,10,100)\n"
+		"  --json               the summary as one JSON object\n",
 		DEFAULT_URL);
 }
 
@@ -226,10 +231,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->stop = 1;
 			o->run_only = 1;
 			break;
-		case OPT_JSON:
-			o->json = 1;
-			o->run_only = 1;
-			break;
+		case OPT_JSON: o->json = 1; break;
 		case OPT_PROBLEMS:
 			o->problems = optarg;
 			o->eval_only = 1;
@@ -286,9 +288,9 @@ parse_args(int argc, char **argv, struct opts *o)
 	} else if (!strcmp(o->command, "eval")) {
 		if (o->run_only) {
 			fprintf(stderr, "llsr eval: --code, --tests, "
-					"--entry-point, --stdin, --memory-mb, "
-					"--stop-on-first-failure and --json "
-					"belong to run\n");
+					"--entry-point, --stdin, --memory-mb "
+					"and --stop-on-first-failure belong "
+					"to run\n");
 			return -1;
 		}
 		if (!o->problems || !o->samples) {
@@ -454,7 +456,8 @@ cmd_eval(struct cli_http *h, const struct opts *o)
 	eo.timeout_ms = o->timeout_ms;
 	eo.ks = o->ks;
 	eo.nks = o->nks;
-	eo.progress = isatty(STDERR_FILENO);
+	eo.tty = isatty(STDERR_FILENO);
+	eo.json = o->json;
 	rc = cli_eval_run(h, &eo, stdout);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "llsr eval: standard output: %s\n",

@@ -111,6 +111,8 @@ def check_run(binary, url, d):
         "run, failing: PASS/FAIL marks, names, message and traceback", out)
     tap(re.search(r"^failed: 2 tests, 1 passed, 1 failed", out, re.M) is not None,
         "run, failing: summary line", out)
+    tap(out.count("4 == 5") == 1 and "AssertionError" not in out,
+        "run, failing: the message once, not again as the traceback's last line", out)
 
     rc, out, err = run(binary, "run", "--url", url, "--code", sol, "--tests", bad, "--json")
     try:

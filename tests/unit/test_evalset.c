@@ -306,79 +306,206 @@ START_TEST(load_errors)
 }
 END_TEST
 
+/* The text of path, whole (caller frees). */
+static char *
+contents(const char *path)
+{
+	char *s;
+	long n;
+	FILE *f = fopen(path, "rb");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	s = calloc(1, (size_t)n + 1);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(fread(s, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return s;
+}
+
+static void
+load(struct evalset *es, const char *probs, const char *samples, long t)
+{
+	char err[512];
+
+	evalset_init(es);
+	ck_assert_int_eq(evalset_load_problems(es, probs, err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(evalset_load_samples(es, samples, err, sizeof(err)),
+			 0);
+	evalset_set_keys(es, t);
+}
+
 START_TEST(results_resume)
 {
 	struct evalset es;
+	struct evalset_resume r;
 	json_object *sum;
-	char err[512], *line;
+	char err[512], *line, *text, buf[2048], k1[65], k2[65];
 	const char *probs, *samples, *res;
-	size_t marked, ignored;
-	int nl;
 
-	probs = tmpfile_with("{\"task_id\": 2, \"test_list\": []}\n"
+	probs = tmpfile_with("{\"task_id\": 2, \"test_list\": [\"assert 1\"]}\n"
 			     "{\"task_id\": \"H/1\", \"test\": \"t\","
 			     " \"entry_point\": \"f\", \"prompt\": \"\"}\n");
 	samples = tmpfile_with("{\"task_id\": 2, \"code\": \"a\"}\n"
 			       "{\"task_id\": \"H/1\", \"completion\": \"b\"}\n"
 			       "{\"task_id\": 2, \"code\": \"c\"}\n");
-	evalset_init(&es);
-	ck_assert_int_eq(evalset_load_problems(&es, probs, err, sizeof(err)),
-			 0);
-	ck_assert_int_eq(evalset_load_samples(&es, samples, err, sizeof(err)),
-			 0);
+	load(&es, probs, samples, 0);
 
-	/* The line format: task_id keeps its type. */
+	/* The line format: task_id keeps its type; the key is 64 hex. */
 	sum = js("{\"total\": 1, \"passed\": 1}");
 	ck_assert_int_eq(evalset_set_result(&es, 2, 1, "passed"), 0);
 	line = evalset_result_line(&es, 2, sum);
-	ck_assert_str_eq(line, "{\"task_id\":2,\"sample\":1,\"passed\":true,"
-			       "\"status\":\"passed\",\"summary\":{\"total\":1,"
-			       "\"passed\":1}}");
+	snprintf(buf, sizeof(buf),
+		 "{\"task_id\":2,\"sample\":1,\"key\":\"%s\",\"passed\":true,"
+		 "\"status\":\"passed\",\"summary\":{\"total\":1,"
+		 "\"passed\":1}}",
+		 es.samples[2].key);
+	ck_assert_str_eq(line, buf);
+	ck_assert_uint_eq(strspn(es.samples[2].key, "0123456789abcdef"), 64);
 	free(line);
 	json_object_put(sum);
 	ck_assert_int_eq(evalset_set_result(&es, 1, 0, "error"), 0);
 	line = evalset_result_line(&es, 1, NULL);
-	ck_assert_str_eq(line, "{\"task_id\":\"H/1\",\"sample\":0,\"passed\":"
-			       "false,\"status\":\"error\",\"summary\":null}");
+	snprintf(buf, sizeof(buf),
+		 "{\"task_id\":\"H/1\",\"sample\":0,\"key\":\"%s\",\"passed\":"
+		 "false,\"status\":\"error\",\"summary\":null}",
+		 es.samples[1].key);
+	ck_assert_str_eq(line, buf);
 	free(line);
-	evalset_release(&es);
+	/* The key changes with the code and with the limits. */
+	ck_assert_str_ne(es.samples[0].key, es.samples[2].key);
+	memcpy(k1, es.samples[0].key, sizeof(k1));
+	evalset_set_keys(&es, 3000);
+	memcpy(k2, es.samples[0].key, sizeof(k2));
+	ck_assert_str_ne(k1, k2);
+	evalset_set_keys(&es, 0);
+	ck_assert_str_eq(es.samples[0].key, k1);
 
-	/* Resume: lines for unknown tasks or samples, and a cut-short last
-	 * line, are ignored. */
-	res = tmpfile_with("{\"task_id\":2,\"sample\":1,\"passed\":true,"
-			   "\"status\":\"passed\",\"summary\":null}\n"
-			   "{\"task_id\":\"2\",\"sample\":7,\"passed\":true}\n"
-			   "{\"task_id\":99,\"sample\":0,\"passed\":true}\n"
-			   "\n"
-			   "{\"task_id\":\"H/1\",\"sample\":0,\"passed\":false,"
-			   "\"status\":\"failed\"}\n"
-			   "{\"task_id\":2,\"sample\":0,\"pas");
-	evalset_init(&es);
-	ck_assert_int_eq(evalset_load_problems(&es, probs, err, sizeof(err)),
+	/* Resume: a line of a loaded sample with its key marks it; another
+	 * key (other code: the stale result of another run) or no key does
+	 * not and is dropped; lines for unknown tasks or samples are kept;
+	 * a line that is not JSON and a cut-short last line are dropped. */
+	snprintf(buf, sizeof(buf),
+		 "{\"task_id\":2,\"sample\":1,\"key\":\"%s\",\"passed\":true,"
+		 "\"status\":\"passed\",\"summary\":null}\n"
+		 "{\"task_id\":\"2\",\"sample\":7,\"passed\":true}\n"
+		 "{\"task_id\":99,\"sample\":0,\"passed\":true}\n"
+		 "\n"
+		 "{\"task_id\":\"H/1\",\"sample\":0,\"key\":\"%s\","
+		 "\"passed\":false,\"status\":\"failed\"}\n"
+		 "{\"task_id\":2,\"sample\":0,\"key\":\"%s\","
+		 "\"passed\":true,\"status\":\"passed\"}\n"
+		 "{\"task_id\":2,\"sample\":0,\"passed\":true}\n"
+		 "not json\n"
+		 "{\"task_id\":2,\"sample\":0,\"pas",
+		 es.samples[2].key, es.samples[1].key, es.samples[2].key);
+	evalset_release(&es);
+	res = tmpfile_with(buf);
+	load(&es, probs, samples, 0);
+	ck_assert_int_eq(evalset_load_results(&es, res, &r, err, sizeof(err)),
 			 0);
-	ck_assert_int_eq(evalset_load_samples(&es, samples, err, sizeof(err)),
-			 0);
-	ck_assert_int_eq(evalset_load_results(&es, res, &marked, &ignored, &nl,
-					      err, sizeof(err)),
-			 0);
-	ck_assert_uint_eq(marked, 2);
-	ck_assert_uint_eq(ignored, 3);
-	ck_assert_int_eq(nl, 0);
+	ck_assert_uint_eq(r.marked, 2);
+	ck_assert_uint_eq(r.other, 2);
+	ck_assert_uint_eq(r.stale, 2);
+	ck_assert_uint_eq(r.broken, 1);
+	ck_assert_int_eq(r.cut, 1);
 	ck_assert_int_eq(es.samples[0].done, 0);
 	ck_assert_int_eq(es.samples[1].done, 1);
 	ck_assert_int_eq(es.samples[1].passed, 0);
 	ck_assert_str_eq(es.samples[1].status, "failed");
 	ck_assert_int_eq(es.samples[2].done, 1);
 	ck_assert_int_eq(es.samples[2].passed, 1);
+	/* The file now holds the whole lines that were kept, and only
+	 * them. */
+	text = contents(res);
+	ck_assert_ptr_null(strstr(text, "not json"));
+	ck_assert_ptr_null(strstr(text, "\"pas\n"));
+	ck_assert_ptr_null(strstr(text, "{\"task_id\":2,\"sample\":0,\"passed\""));
+	ck_assert_ptr_nonnull(strstr(text, "\"sample\":7"));
+	ck_assert_int_eq(text[strlen(text) - 1], '\n');
+	free(text);
+	evalset_release(&es);
+
+	/* The same file read with another timeout: every key differs. */
+	load(&es, probs, samples, 5000);
+	ck_assert_int_eq(evalset_load_results(&es, res, &r, err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(r.marked, 0);
+	ck_assert_uint_eq(r.stale, 2);
 
 	/* No results file yet: nothing done. */
 	ck_assert_int_eq(evalset_load_results(&es, "/tmp/llsr-evalset-none",
-					      &marked, &ignored, &nl, err,
-					      sizeof(err)),
+					      &r, err, sizeof(err)),
 			 0);
-	ck_assert_uint_eq(marked, 0);
-	ck_assert_int_eq(nl, 1);
+	ck_assert_uint_eq(r.marked, 0);
+	ck_assert_int_eq(r.cut, 0);
 	evalset_release(&es);
+	cleanup();
+}
+END_TEST
+
+START_TEST(zero_tests)
+{
+	struct evalset_problem p;
+	char err[256];
+
+	ck_assert_int_eq(problem("{\"task_id\": 1, \"test_list\": []}", &p,
+				 err),
+			 0);
+	ck_assert_uint_eq(p.ntests, 0);
+	evalset_problem_release(&p);
+	ck_assert_int_eq(problem("{\"task_id\": 1, \"test_list\": [\"\"],"
+				 " \"test_imports\": [\"import math\"]}",
+				 &p, err),
+			 0);
+	ck_assert_uint_eq(p.ntests, 0);
+	evalset_problem_release(&p);
+	ck_assert_int_eq(problem("{\"task_id\": 1, \"test_list\": [\"assert "
+				 "1\", \"assert 2\"]}",
+				 &p, err),
+			 0);
+	ck_assert_uint_eq(p.ntests, 2);
+	evalset_problem_release(&p);
+	ck_assert_int_eq(problem("{\"task_id\": \"H\", \"test\": \" \\n\","
+				 " \"entry_point\": \"f\"}",
+				 &p, err),
+			 0);
+	ck_assert_uint_eq(p.ntests, 0);
+	evalset_problem_release(&p);
+}
+END_TEST
+
+/* HumanEval ships as .jsonl.gz: read uncompressed, same as the plain file. */
+START_TEST(load_gzip)
+{
+	struct evalset es;
+	char err[512], path[64], cmd[160];
+	const char *plain;
+
+	plain = tmpfile_with("{\"task_id\": \"H/0\", \"test\": \"t\","
+			     " \"entry_point\": \"f\", \"prompt\": \"p\"}\n"
+			     "{\"task_id\": 3, \"test_list\": [\"assert 1\"]}\n");
+	snprintf(path, sizeof(path), "%s.gz", plain);
+	snprintf(cmd, sizeof(cmd), "gzip -c %s >%s", plain, path);
+	ck_assert_int_eq(system(cmd), 0);
+	evalset_init(&es);
+	ck_assert_int_eq(evalset_load_problems(&es, path, err, sizeof(err)),
+			 0);
+	ck_assert_uint_eq(es.nproblems, 2);
+	ck_assert_str_eq(es.problems[0].prompt, "p");
+	evalset_release(&es);
+	/* A gzip file cut short is an error, not a shorter problem set. */
+	snprintf(cmd, sizeof(cmd), "truncate -s 30 %s", path);
+	ck_assert_int_eq(system(cmd), 0);
+	evalset_init(&es);
+	ck_assert_int_eq(evalset_load_problems(&es, path, err, sizeof(err)),
+			 -1);
+	ck_assert_ptr_nonnull(strstr(err, path));
+	evalset_release(&es);
+	unlink(path);
 	cleanup();
 }
 END_TEST
@@ -396,6 +523,8 @@ suite(void)
 	tcase_add_test(tc, load_jsonl_and_array);
 	tcase_add_test(tc, load_errors);
 	tcase_add_test(tc, results_resume);
+	tcase_add_test(tc, zero_tests);
+	tcase_add_test(tc, load_gzip);
 	suite_add_tcase(s, tc);
 	return s;
 }
