@@ -297,6 +297,12 @@ run_tests() {
 		cat "$run/batch.tap"
 		count_tap "$run/batch.tap"
 	fi
+	# Program cases: every comparison mode and verdict, the figures, and
+	# programs hunting the expected output.
+	python3 tests/integration/test_cases.py --url http://127.0.0.1:18080 \
+		>"$run/cases.tap" 2>&1 || true
+	cat "$run/cases.tap"
+	count_tap "$run/cases.tap"
 	# Time limits are the user's time: 50 runs with timeout_ms 100 next to
 	# a CPU load (busy processes this test starts and stops).
 	python3 tests/integration/test_timing.py --url http://127.0.0.1:18080 \
