@@ -41,8 +41,13 @@ def statuses(body):
 
 
 class Suite:
-    def __init__(self, url, cap):
+    def __init__(self, url, cap, runtime):
         self.cap = cap
+        # gVisor's ru_maxrss counts ~15 MiB of the interpreter where runc
+        # counts ~8 (measured: 117828 kB against 110844 kB for 100 MiB).
+        self.mem_hi, self.mem_why = (1.2, "-10 %/+20 % (gVisor: its ru_maxrss counts "
+                                     "~15 MiB of interpreter)") if runtime == "runsc" \
+            else (1.1, "10 %")
         self.svc = Service(url)
         self.tap = Tap()
 
@@ -128,22 +133,19 @@ def verdicts(s):
             "if n == 'eat':\n    b = bytearray(512 << 20)\n"
             "if n == 'flood':\n    print('x' * 100000)\n"
             "print(n)\n")
-    body = s.run("every verdict, in the order given: passed, wrong_answer, runtime_error "
-                 "(exit code, exception, signal), timeout (CPU, wall), memory_limit, "
-                 "output_limit",
-                 {"code": b64(prog), "case_timeout_ms": 300, "case_output_limit": 1000,
+    body = s.run("every verdict but timeout, in the order given: passed, wrong_answer, "
+                 "runtime_error (exit code, exception, signal), memory_limit, output_limit",
+                 {"code": b64(prog), "case_timeout_ms": s.cap, "case_output_limit": 1000,
                   "memory_mb": 128,
                   "cases": [case("ok\n", "ok\n", "first"), case("ok\n", "ko\n"),
                             case("exit3\n", ""), case("raise\n", ""), case("segv\n", ""),
-                            case("spin\n", ""), case("sleep\n", ""), case("eat\n", ""),
-                            case("flood\n", "")]},
+                            case("eat\n", ""), case("flood\n", "")]},
                  "failed", ["passed", "wrong_answer", "runtime_error", "runtime_error",
-                            "runtime_error", "timeout", "timeout", "memory_limit",
-                            "output_limit"])
+                            "runtime_error", "memory_limit", "output_limit"])
     cs = body.get("cases", []) if isinstance(body, dict) else []
-    if len(cs) == 9:
+    if len(cs) == 7:
         s.tap(cs[0].get("name") == "first" and cs[1].get("name") is None
-              and [c["index"] for c in cs] == list(range(9)),
+              and [c["index"] for c in cs] == list(range(7)),
               "names and indexes come back as sent", cs[:2])
         s.tap(cs[2].get("exit_code") == 3 and "exited with code 3" in cs[2].get("message", ""),
               "runtime_error by exit code names it (3)", cs[2])
@@ -152,25 +154,32 @@ def verdicts(s):
         s.tap(cs[4].get("signal") == "SIGSEGV" and cs[4].get("exit_code") is None
               and "SIGSEGV" in cs[4].get("message", ""),
               "runtime_error by a signal names it (SIGSEGV)", cs[4])
-        # On a loaded machine the wall clock (2 x 300 + 500 ms) may run out
-        # before 300 ms of CPU time: then the message says so.
-        m5 = cs[5].get("message", "")
-        s.tap(("CPU" in m5 and 280 <= cs[5].get("time_ms", 0) <= 600)
-              or ("wall-clock" in m5 and cs[5].get("wall_ms", 0) >= 1100),
-              "timeout of a busy loop: time_ms %s near case_timeout_ms 300 (%s)"
-              % (cs[5].get("time_ms"), m5), cs[5])
-        s.tap(cs[6].get("time_ms", 1e9) < 200 and cs[6].get("wall_ms", 0) >= 1100
-              and "wall-clock" in cs[6].get("message", ""),
-              "timeout by wall clock (sleep): little CPU, wall_ms %s >= 2 x 300 + 500"
-              % cs[6].get("wall_ms"), cs[6])
-        s.tap("MemoryError" in (cs[7].get("stderr") or "") or cs[7].get("signal") == "SIGKILL",
-              "memory_limit: 512 MiB under memory_mb 128", cs[7])
+        s.tap("MemoryError" in (cs[5].get("stderr") or "") or cs[5].get("signal") == "SIGKILL",
+              "memory_limit: 512 MiB under memory_mb 128", cs[5])
+        s.tap("1000" in (cs[6].get("message") or ""), "output_limit names the limit", cs[6])
         for c in cs:
             ok = all(isinstance(c.get(k), (int, float)) and c[k] >= 0
                      for k in ("time_ms", "wall_ms", "memory_kb"))
             if not ok:
                 break
         s.tap(ok, "every case reports time_ms, wall_ms and memory_kb", cs)
+    body = s.run("timeout: a busy loop and a sleep under case_timeout_ms 300",
+                 {"code": b64(prog), "case_timeout_ms": 300,
+                  "cases": [case("spin\n", ""), case("sleep\n", "")]},
+                 "failed", ["timeout", "timeout"])
+    cs = body.get("cases", []) if isinstance(body, dict) else []
+    if len(cs) == 2:
+        # On a loaded machine the wall clock (2 x 300 + 500 ms) may run out
+        # before 300 ms of CPU time: then the message says so.
+        m0 = cs[0].get("message", "")
+        s.tap(("CPU" in m0 and 280 <= cs[0].get("time_ms", 0) <= 600)
+              or ("wall-clock" in m0 and cs[0].get("wall_ms", 0) >= 1100),
+              "timeout of a busy loop: time_ms %s near case_timeout_ms 300 (%s)"
+              % (cs[0].get("time_ms"), m0), cs[0])
+        s.tap(cs[1].get("time_ms", 1e9) < 300 and cs[1].get("wall_ms", 0) >= 1100
+              and "wall-clock" in cs[1].get("message", ""),
+              "timeout by wall clock (sleep): under 300 ms of CPU, wall_ms %s >= 2 x 300 + 500"
+              % cs[1].get("wall_ms"), cs[1])
     s.run("stop_on_first_failure: the cases after the first failure are not_run",
           {"code": b64(ECHO), "stop_on_first_failure": True,
            "cases": [case("a", "a"), case("b", "x"), case("c", "c"), case("d", "d")]},
@@ -195,10 +204,10 @@ def verdicts(s):
 
 
 def figures(s):
-    body = s.run("memory_kb of a program holding 100 MiB is within 10 % of 102400",
+    body = s.run("memory_kb of a program holding 100 MiB is within %s of 102400" % s.mem_why,
                  {"code": b64("import sys\nb = b'x' * (100 << 20)\nprint(len(b) >> 20)\n"),
                   "case_timeout_ms": s.cap, "cases": [case("", "100\n")]}, "passed", ["passed"],
-                 lambda b: "" if 0.9 * 102400 <= b["cases"][0]["memory_kb"] <= 1.1 * 102400
+                 lambda b: "" if 0.9 * 102400 <= b["cases"][0]["memory_kb"] <= s.mem_hi * 102400
                  else "memory_kb %s" % b["cases"][0]["memory_kb"])
     if isinstance(body, dict) and body.get("cases"):
         print("# memory_kb %s for 100 MiB" % body["cases"][0]["memory_kb"])
@@ -287,12 +296,28 @@ look(" ".join(sys.argv).encode())
 look(slurp("/proc/self/environ") + slurp("/proc/self/cmdline"))
 """,
     "every readable file": r"""
+import stat, time
+end = time.monotonic() + 1.5  # (a walk is slow under gVisor: end in time)
 for top in ("/tmp", "/dev/shm", "/run", "/var", "/opt", "/etc", "/home", "/root", "/proc/1"):
     for d, dirs, files in os.walk(top):
         if d.startswith("/proc/") and d.count("/") > 3:
             dirs[:] = []
         for f in files:
-            look(slurp(os.path.join(d, f), 1 << 20))
+            p = os.path.join(d, f)
+            try:  # regular files only, never waiting (a FIFO would block)
+                if not stat.S_ISREG(os.lstat(p).st_mode):
+                    continue
+                fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
+                try:
+                    look(os.read(fd, 1 << 20))
+                finally:
+                    os.close(fd)
+            except OSError:
+                pass
+            if time.monotonic() > end:
+                break
+        if time.monotonic() > end:
+            break
 """,
     "ptrace of PID 1": r"""
 import ctypes
@@ -314,6 +339,14 @@ if r == 0:
 
 
 def hunters(s):
+    # The control: a secret the program can reach (its own stdin) is found,
+    # so a hunter that finds nothing below has really looked.
+    secret = "LLSR-SECRET-" + secrets.token_hex(16)
+    code = HUNT_PRE + HUNTERS["its own descriptors, environment and arguments"] + HUNT_POST
+    st, rep = s.post({"code": b64(code), "cases": [case("x" + secret + "y", secret + "\n")]})
+    s.tap(st == 200 and statuses(rep) == ["passed"],
+          "control: the hunter finds a secret put in its own stdin (the case passes)",
+          repr(rep)[:1500])
     for what, body in HUNTERS.items():
         secret = "LLSR-SECRET-" + secrets.token_hex(16)
         code = HUNT_PRE + body + HUNT_POST
@@ -387,8 +420,9 @@ def main():
     ap.add_argument("--case-timeout-cap", type=int, default=2000,
                     help="the service's case_timeout_ms (the figures use all of it: "
                     "on a loaded machine a 0.5 s busy loop needs seconds of wall clock)")
+    ap.add_argument("--runtime", default="", help="runsc: the service runs under gVisor")
     a = ap.parse_args()
-    s = Suite(a.url, a.case_timeout_cap)
+    s = Suite(a.url, a.case_timeout_cap, a.runtime)
     refusals(s)
     modes(s)
     verdicts(s)
