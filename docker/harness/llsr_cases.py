@@ -234,8 +234,8 @@ class CaseRun:
             return
         try:
             pid, status, ru = os.wait4(c.pid, os.WNOHANG)
-        except ChildProcessError:
-            pid, status, ru = c.pid, 0, None
+        except ChildProcessError:  # (cannot happen: we are its parent)
+            pid, status, ru = c.pid, None, None
         if pid == c.pid:
             self.finish(c, status, ru)
             return
@@ -256,7 +256,7 @@ class CaseRun:
         try:
             _, status, ru = os.wait4(c.pid, 0)
         except ChildProcessError:
-            status, ru = 0, None
+            status, ru = None, None
         self.finish(c, status, ru)
 
     def finish(self, c, status, ru):
@@ -297,6 +297,10 @@ class CaseRun:
     def judge(self, c, status):
         if c.killed == "stopped":
             c.status = "not_run"
+            return
+        if status is None:  # never judged a pass without its exit status
+            c.status = "runtime_error"
+            c.message = "the program's exit status was lost"
             return
         if os.WIFEXITED(status):
             c.exit_code = os.WEXITSTATUS(status)
