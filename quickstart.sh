@@ -242,6 +242,8 @@ run_runsc_suites() {
 		"$run/runsc.conf" "$run/runsc" 18090 2
 	python3 tests/integration/run.py --url http://127.0.0.1:18090 --runtime runsc \
 		>"$run/integration-runsc.tap" 2>&1 || true
+	python3 tests/integration/test_cases.py --url http://127.0.0.1:18090 --runtime runsc \
+		>"$run/cases-runsc.tap" 2>&1 || true
 	tests/integration/stack.sh stop "$run/runsc"
 	say "hostile submissions under gVisor"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18210 \
@@ -250,7 +252,7 @@ run_runsc_suites() {
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18310 \
 		--conf "$run/runsc.conf" --cases tests/adversarial/cases.json \
 		--dir tests/adversarial/cases >"$run/adversarial-runsc.tap" 2>&1 || true
-	for f in integration-runsc hostile-runsc adversarial-runsc; do
+	for f in integration-runsc cases-runsc hostile-runsc adversarial-runsc; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"
 	done
@@ -299,6 +301,12 @@ run_tests() {
 		cat "$run/batch.tap"
 		count_tap "$run/batch.tap"
 	fi
+	# Program cases: every comparison mode and verdict, the figures, and
+	# programs hunting the expected output.
+	python3 tests/integration/test_cases.py --url http://127.0.0.1:18080 \
+		>"$run/cases.tap" 2>&1 || true
+	cat "$run/cases.tap"
+	count_tap "$run/cases.tap"
 	# Time limits are the user's time: 50 runs with timeout_ms 100 next to
 	# a CPU load (busy processes this test starts and stops).
 	python3 tests/integration/test_timing.py --url http://127.0.0.1:18080 \

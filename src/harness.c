@@ -55,6 +55,61 @@ b64_string(const unsigned char *p, size_t n)
 	return o;
 }
 
+/* A double spelt in full: the service prints doubles with 3 decimals
+ * (main.c), which would make a tolerance of 1e-6 zero. */
+static json_object *
+full_double(double d)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%.17g", d);
+	return json_object_new_double_s(d, text);
+}
+
+/* Adds the program cases of r and their settings to job. */
+static void
+add_cases(json_object *job, const struct request *r, const struct config *cfg)
+{
+	json_object *list = json_object_new_array_ext((int)r->ncases);
+	long parallel = (long)(cfg->cpus + 0.999);
+	size_t i;
+
+	for (i = 0; list && i < r->ncases; i++) {
+		json_object *c = json_object_new_object();
+
+		if (!c)
+			break;
+		json_object_object_add(
+			c, "name",
+			r->cases[i].name
+				? json_object_new_string(r->cases[i].name)
+				: NULL);
+		json_object_object_add(
+			c, "stdin",
+			json_object_new_string(r->cases[i].stdin_b64));
+		json_object_object_add(
+			c, "expected_stdout",
+			json_object_new_string(r->cases[i].expected_b64));
+		json_object_array_add(list, c);
+	}
+	json_object_object_add(job, "cases", list);
+	json_object_object_add(
+		job, "compare",
+		json_object_new_string(request_compare_name(r->compare)));
+	json_object_object_add(job, "abs_tol", full_double(r->abs_tol));
+	json_object_object_add(job, "rel_tol", full_double(r->rel_tol));
+	json_object_object_add(job, "case_timeout_ms",
+			       json_object_new_int64(r->case_timeout_ms));
+	json_object_object_add(
+		job, "case_wall_ms",
+		json_object_new_int64(harness_wall_ms(r->case_timeout_ms)));
+	json_object_object_add(job, "case_output_limit",
+			       json_object_new_int64(r->case_output_limit));
+	json_object_object_add(
+		job, "parallel",
+		json_object_new_int64(parallel < 1 ? 1 : parallel));
+}
+
 /* The job object of one submission (the single frame's keys). */
 static json_object *
 job_object(const struct request *r, const struct config *cfg)
@@ -93,6 +148,8 @@ job_object(const struct request *r, const struct config *cfg)
 		json_object_new_string(request_isolation_name(r->isolation)));
 	json_object_object_add(job, "program",
 			       json_object_new_boolean(r->program));
+	if (r->cases)
+		add_cases(job, r, cfg);
 	return job;
 }
 
@@ -123,6 +180,12 @@ harness_frame(const struct request *r, const struct config *cfg,
 	json_object_object_add(job, "nonce", json_object_new_string(nonce));
 	json_object_object_add(job, "report_limit",
 			       json_object_new_int64(cfg->report_limit_bytes));
+	if (r->cases && !config_is_runsc(cfg))
+		/* Each case's process gets memory_mb of its own: over it,
+		 * malloc fails (a MemoryError, memory_limit) before the
+		 * container's limit kills it. */
+		json_object_object_add(job, "memory_mb",
+				       json_object_new_int64(r->memory_mb));
 	if (config_is_runsc(cfg)) {
 		/* gVisor: the container's limit kills the whole sandbox, so
 		 * each process of the submission gets memory_mb of its own
@@ -377,6 +440,25 @@ static const struct field test_fields[] = {
 	{"duration_ms", K_NUM, 1},    {"message", K_STR_NULL, 0},
 	{"traceback", K_STR_NULL, 0}, {"stdout", K_STR_NULL, 0},
 	{"stderr", K_STR_NULL, 0},    {NULL, K_STR, 0}};
+static const char *const case_statuses[] = {
+	"passed",	"wrong_answer", "runtime_error", "timeout",
+	"memory_limit", "output_limit", "not_run",	 NULL};
+static const struct field case_fields[] = {{"index", K_INT, 1},
+					   {"name", K_STR_NULL, 0},
+					   {"status", K_STR, 1},
+					   {"time_ms", K_NUM, 1},
+					   {"wall_ms", K_NUM, 1},
+					   {"memory_kb", K_INT_NULL, 0},
+					   {"exit_code", K_INT_NULL, 0},
+					   {"signal", K_STR_NULL, 0},
+					   {"message", K_STR_NULL, 0},
+					   {"stderr", K_STR_NULL, 0},
+					   {NULL, K_STR, 0}};
+static const struct field difference_fields[] = {{"line", K_INT, 1},
+						 {"column", K_INT, 1},
+						 {"expected", K_STR, 1},
+						 {"actual", K_STR, 1},
+						 {NULL, K_STR, 0}};
 static const struct field error_fields[] = {{"type", K_STR, 1},
 					    {"message", K_STR, 1},
 					    {"line", K_INT_NULL, 0},
@@ -417,6 +499,71 @@ copy_isolation(json_object *src, json_object *dst)
 	if (!json_object_is_type(v, json_type_string) || !one_of(v, modes))
 		return -1;
 	json_object_object_add(dst, "isolation", json_object_get(v));
+	return 0;
+}
+
+/* Copies one case of the report (where names it), its difference
+ * included. */
+static json_object *
+copy_case(json_object *src, const char *where, char *why, size_t why_size)
+{
+	json_object *c, *v;
+	char at[64];
+
+	c = copy_fields(src, case_fields, where, why, why_size);
+	if (!c)
+		return NULL;
+	json_object_object_get_ex(c, "status", &v);
+	if (!one_of(v, case_statuses)) {
+		refuse(why, why_size, "%s has an unknown status '%.40s'", where,
+		       json_object_get_string(v));
+		goto bad;
+	}
+	if (json_object_object_get_ex(src, "difference", &v) && v) {
+		json_object *d;
+
+		snprintf(at, sizeof(at), "%s.difference", where);
+		d = copy_fields(v, difference_fields, at, why, why_size);
+		if (!d)
+			goto bad;
+		json_object_object_add(c, "difference", d);
+	} else {
+		json_object_object_add(c, "difference", NULL);
+	}
+	return c;
+bad:
+	json_object_put(c);
+	return NULL;
+}
+
+/* Copies the report's optional "cases" (a program-cases run). */
+static int
+copy_cases(json_object *src, json_object *dst, const char *where, char *why,
+	   size_t why_size)
+{
+	json_object *cases, *list;
+	size_t i, n;
+	char at[48];
+
+	if (!json_object_object_get_ex(src, "cases", &cases))
+		return 0;
+	if (!json_object_is_type(cases, json_type_array)) {
+		refuse(why, why_size, "%s.cases is not a list", where);
+		return -1;
+	}
+	n = json_object_array_length(cases);
+	list = json_object_new_array_ext((int)n);
+	json_object_object_add(dst, "cases", list);
+	for (i = 0; i < n; i++) {
+		json_object *c;
+
+		snprintf(at, sizeof(at), "%s.cases[%zu]", where, i);
+		c = copy_case(json_object_array_get_idx(cases, i), at, why,
+			      why_size);
+		if (!c)
+			return -1;
+		json_object_array_add(list, c);
+	}
 	return 0;
 }
 
@@ -476,6 +623,8 @@ validate(json_object *src, const char *where, char *why, size_t why_size)
 			goto bad;
 		json_object_object_add(dst, "error", e);
 	}
+	if (copy_cases(src, dst, where, why, why_size) < 0)
+		goto bad;
 	if (copy_exit_code(src, dst) < 0) {
 		refuse(why, why_size,
 		       "%s.exit_code is neither null nor an integer in [0, %d]",

@@ -27,7 +27,31 @@ static const char *const known_fields[] = {"code",
 					   "test_timeout_ms",
 					   "stop_on_first_failure",
 					   "isolation",
+					   "cases",
+					   "compare",
+					   "abs_tol",
+					   "rel_tol",
+					   "case_timeout_ms",
+					   "case_output_limit",
 					   NULL};
+
+/* Longest name of a case, in bytes. */
+#define MAX_CASE_NAME 256
+
+static const char *const compare_names[] = {
+	[REQUEST_COMPARE_LINES] = "lines",
+	[REQUEST_COMPARE_EXACT] = "exact",
+	[REQUEST_COMPARE_TOKENS] = "tokens",
+	[REQUEST_COMPARE_FLOAT] = "float",
+};
+
+const char *
+request_compare_name(enum request_compare c)
+{
+	return c >= REQUEST_COMPARE_LINES && c <= REQUEST_COMPARE_FLOAT
+		       ? compare_names[c]
+		       : compare_names[REQUEST_COMPARE_LINES];
+}
 
 static const char *const isolation_names[] = {
 	[REQUEST_ISOLATION_PROCESS] = "process",
@@ -115,6 +139,214 @@ decode_field(json_object *obj, const char *name, int required,
 	}
 	p[*outlen] = '\0';
 	*out = p;
+	return 0;
+}
+
+/* Checks the base64 string field `name` of the case obj (where: "cases[i]")
+ * and that it decodes to at most cap bytes; on success *out is a copy of
+ * its text (caller frees). A missing or null field is "" unless
+ * required. */
+static int
+case_b64(json_object *obj, const char *where, const char *name, int required,
+	 long cap, char **out, struct llsr_err *e)
+{
+	json_object *v;
+	const char *s = "";
+	size_t slen = 0, n, off;
+	unsigned char *p;
+
+	if (json_object_object_get_ex(obj, name, &v) && v) {
+		if (!json_object_is_type(v, json_type_string))
+			return err_set(e, 400, "invalid_field",
+				       "field '%s.%s' must be a base64 string",
+				       where, name);
+		s = json_object_get_string(v);
+		slen = (size_t)json_object_get_string_len(v);
+	} else if (required) {
+		return err_set(e, 400, "missing_field",
+			       "field '%s.%s' is required", where, name);
+	}
+	/* The cap before the allocation: 4 characters give 3 bytes. */
+	if (slen / 4 * 3 > (size_t)cap + 3)
+		return err_set(e, 400, "invalid_field",
+			       "field '%s.%s' is over the limit of %ld bytes",
+			       where, name, cap);
+	p = malloc(b64_decoded_max(slen) + 1);
+	if (!p)
+		return err_set(e, 500, "internal_error", "out of memory");
+	if (b64_decode(s, slen, p, &n, &off) < 0) {
+		free(p);
+		return err_set(
+			e, 400, "invalid_base64",
+			"field '%s.%s' is not valid base64 at byte offset %zu",
+			where, name, off);
+	}
+	free(p);
+	if (n > (size_t)cap)
+		return err_set(e, 400, "invalid_field",
+			       "field '%s.%s' is over the limit of %ld bytes",
+			       where, name, cap);
+	*out = strndup(s, slen);
+	if (!*out)
+		return err_set(e, 500, "internal_error", "out of memory");
+	return 0;
+}
+
+/* One element of "cases": {"name"?, "stdin"?, "expected_stdout"}. */
+static int
+parse_case(struct request_case *c, json_object *obj, size_t i,
+	   const struct config *cfg, struct llsr_err *e)
+{
+	char where[32];
+	json_object *v;
+
+	snprintf(where, sizeof(where), "cases[%zu]", i);
+	if (!json_object_is_type(obj, json_type_object))
+		return err_set(e, 400, "invalid_field",
+			       "field '%s' must be an object", where);
+	json_object_object_foreach (obj, key, val) {
+		char q[ECHO_SIZE];
+
+		(void)val;
+		if (strcmp(key, "name") != 0 && strcmp(key, "stdin") != 0 &&
+		    strcmp(key, "expected_stdout") != 0)
+			return err_set(
+				e, 400, "invalid_field",
+				"unknown field '%s' in %s",
+				utf8_quote(q, sizeof(q), key, strlen(key)),
+				where);
+	}
+	if (json_object_object_get_ex(obj, "name", &v) && v) {
+		const char *s = json_object_get_string(v);
+		size_t len = (size_t)json_object_get_string_len(v);
+
+		if (!json_object_is_type(v, json_type_string) ||
+		    len > MAX_CASE_NAME || strlen(s) != len ||
+		    !utf8_valid(s, len))
+			return err_set(e, 400, "invalid_field",
+				       "field '%s.name' must be a UTF-8 string "
+				       "of at most %d bytes without NUL",
+				       where, MAX_CASE_NAME);
+		c->name = strdup(s);
+		if (!c->name)
+			return err_set(e, 500, "internal_error",
+				       "out of memory");
+	}
+	if (case_b64(obj, where, "stdin", 0, cfg->max_case_bytes, &c->stdin_b64,
+		     e) < 0 ||
+	    case_b64(obj, where, "expected_stdout", 1, cfg->max_case_bytes,
+		     &c->expected_b64, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* Reads the optional field 'compare'. */
+static int
+compare_field(json_object *obj, enum request_compare *cmp, struct llsr_err *e)
+{
+	json_object *v;
+	int i;
+
+	*cmp = REQUEST_COMPARE_LINES;
+	if (!json_object_object_get_ex(obj, "compare", &v) || !v)
+		return 0;
+	for (i = REQUEST_COMPARE_LINES; i <= REQUEST_COMPARE_FLOAT; i++) {
+		if (json_object_is_type(v, json_type_string) &&
+		    (size_t)json_object_get_string_len(v) ==
+			    strlen(compare_names[i]) &&
+		    strcmp(json_object_get_string(v), compare_names[i]) == 0) {
+			*cmp = (enum request_compare)i;
+			return 0;
+		}
+	}
+	return err_set(e, 400, "invalid_field",
+		       "field 'compare' must be \"lines\", \"exact\", "
+		       "\"tokens\" or \"float\"");
+}
+
+/* Reads the optional tolerance `name`: a finite number in [0, 1e300]. */
+static int
+tol_field(json_object *obj, const char *name, double *val, struct llsr_err *e)
+{
+	json_object *v;
+	double d;
+
+	if (!json_object_object_get_ex(obj, name, &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_int) &&
+	    !json_object_is_type(v, json_type_double))
+		return err_set(e, 400, "invalid_field",
+			       "field '%s' must be a number", name);
+	d = json_object_get_double(v);
+	if (!(d >= 0 && d <= 1e300))
+		return err_set(e, 400, "invalid_field",
+			       "field '%s' must be between 0 and 1e300", name);
+	*val = d;
+	return 0;
+}
+
+static int int_field(json_object *obj, const char *name, long min, long max,
+		     long *val, struct llsr_err *e);
+
+/* The program cases of a request and their settings. A request with
+ * "cases" runs its code as a program once per case; "tests", "stdin" and
+ * "entry_point" mean something else and are refused next to it. */
+static int
+parse_cases(struct request *r, json_object *obj, const struct config *cfg,
+	    struct llsr_err *e)
+{
+	static const char *const other[] = {"tests", "stdin", "entry_point",
+					    NULL};
+	static const char *const settings[] = {
+		"compare",	   "abs_tol",		"rel_tol",
+		"case_timeout_ms", "case_output_limit", NULL};
+	json_object *list;
+	size_t i, n;
+
+	r->abs_tol = REQUEST_ABS_TOL;
+	r->rel_tol = REQUEST_REL_TOL;
+	r->case_timeout_ms = cfg->case_timeout_ms;
+	r->case_output_limit = cfg->max_case_bytes;
+	if (!json_object_object_get_ex(obj, "cases", &list)) {
+		for (i = 0; settings[i]; i++)
+			if (json_object_object_get_ex(obj, settings[i], NULL))
+				return err_set(e, 400, "invalid_field",
+					       "field '%s' needs 'cases'",
+					       settings[i]);
+		return 0;
+	}
+	for (i = 0; other[i]; i++)
+		if (json_object_object_get_ex(obj, other[i], NULL))
+			return err_set(e, 400, "conflicting_fields",
+				       "fields 'cases' and '%s' cannot be "
+				       "used together",
+				       other[i]);
+	if (!json_object_is_type(list, json_type_array))
+		return err_set(e, 400, "invalid_field",
+			       "field 'cases' must be an array");
+	n = json_object_array_length(list);
+	if (n == 0 || n > (size_t)cfg->max_cases)
+		return err_set(e, 400, "invalid_field",
+			       "field 'cases' must hold 1 to %ld cases, not "
+			       "%zu",
+			       cfg->max_cases, n);
+	r->cases = calloc(n, sizeof(*r->cases));
+	if (!r->cases)
+		return err_set(e, 500, "internal_error", "out of memory");
+	for (i = 0; i < n; i++) {
+		r->ncases = i + 1;
+		if (parse_case(&r->cases[i], json_object_array_get_idx(list, i),
+			       i, cfg, e) < 0)
+			return -1;
+	}
+	if (compare_field(obj, &r->compare, e) < 0 ||
+	    tol_field(obj, "abs_tol", &r->abs_tol, e) < 0 ||
+	    tol_field(obj, "rel_tol", &r->rel_tol, e) < 0 ||
+	    int_field(obj, "case_timeout_ms", MIN_TIMEOUT_MS,
+		      cfg->case_timeout_ms, &r->case_timeout_ms, e) < 0 ||
+	    int_field(obj, "case_output_limit", 1, cfg->max_case_bytes,
+		      &r->case_output_limit, e) < 0)
+		return -1;
 	return 0;
 }
 
@@ -252,7 +484,7 @@ parse_object(struct request *r, json_object *obj, const struct config *cfg,
 	 * request without the key is a program. */
 	r->program = !json_object_object_get_ex(obj, "tests", NULL) &&
 		     !r->entry_point;
-	return 0;
+	return parse_cases(r, obj, cfg, e);
 }
 
 /* 1 when body[0..end) holds one complete JSON value followed only by
@@ -458,6 +690,9 @@ parse_batch(struct request_set *rs, json_object *obj, const struct config *cfg,
 
 		if (!json_object_is_type(el, json_type_object))
 			err_set(e, 400, "invalid_field", "must be an object");
+		else if (json_object_object_get_ex(el, "cases", NULL))
+			err_set(e, 400, "invalid_field",
+				"'cases' is not supported in a batch yet");
 		else if (parse_object(&rs->items[i], el, cfg, e) == 0) {
 			rs->n = i + 1;
 			continue;
@@ -520,11 +755,19 @@ request_set_release(struct request_set *rs)
 void
 request_release(struct request *r)
 {
+	size_t i;
+
 	if (!r)
 		return;
 	free(r->code);
 	free(r->tests);
 	free(r->stdin_data);
 	free(r->entry_point);
+	for (i = 0; i < r->ncases; i++) {
+		free(r->cases[i].name);
+		free(r->cases[i].stdin_b64);
+		free(r->cases[i].expected_b64);
+	}
+	free(r->cases);
 	memset(r, 0, sizeof(*r));
 }

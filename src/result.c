@@ -48,6 +48,33 @@ summary(json_object *tests)
 	return s;
 }
 
+/* The summary of a program-cases run: total, passed, failed (any other
+ * verdict) and not_run. */
+static json_object *
+case_summary(json_object *cases)
+{
+	int64_t passed = 0, not_run = 0;
+	json_object *s = json_object_new_object();
+	size_t i, n = cases ? json_object_array_length(cases) : 0;
+
+	for (i = 0; i < n; i++) {
+		const char *st = json_object_get_string(
+			get(json_object_array_get_idx(cases, i), "status"));
+
+		if (strcmp(st, "passed") == 0)
+			passed++;
+		else if (strcmp(st, "not_run") == 0)
+			not_run++;
+	}
+	json_object_object_add(s, "total", json_object_new_int64((int64_t)n));
+	json_object_object_add(s, "passed", json_object_new_int64(passed));
+	json_object_object_add(
+		s, "failed",
+		json_object_new_int64((int64_t)n - passed - not_run));
+	json_object_object_add(s, "not_run", json_object_new_int64(not_run));
+	return s;
+}
+
 static json_object *
 no_report_error(const struct run_outcome *o)
 {
@@ -111,7 +138,16 @@ result_build(const struct run_outcome *o, const struct request *r)
 
 	tests = get(rep, "tests");
 	json_object_object_add(res, "status", json_object_new_string(status));
-	json_object_object_add(res, "summary", summary(tests));
+	if (r->cases) {
+		json_object *cases = get(rep, "cases");
+
+		json_object_object_add(res, "summary", case_summary(cases));
+		json_object_object_add(res, "cases",
+				       cases ? json_object_get(cases)
+					     : json_object_new_array());
+	} else {
+		json_object_object_add(res, "summary", summary(tests));
+	}
 	json_object_object_add(res, "tests",
 			       tests ? json_object_get(tests)
 				     : json_object_new_array());

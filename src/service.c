@@ -345,6 +345,12 @@ service_health(struct service *s, struct reply *rp)
 			       json_object_new_int64(s->cfg->batch_timeout_ms));
 	json_object_object_add(limits, "max_body_bytes",
 			       json_object_new_int64(s->cfg->max_body_bytes));
+	json_object_object_add(limits, "max_cases",
+			       json_object_new_int64(s->cfg->max_cases));
+	json_object_object_add(limits, "max_case_bytes",
+			       json_object_new_int64(s->cfg->max_case_bytes));
+	json_object_object_add(limits, "case_timeout_ms",
+			       json_object_new_int64(s->cfg->case_timeout_ms));
 	json_object_object_add(body, "limits", limits);
 	rp->status = 200;
 	rp->body = body;

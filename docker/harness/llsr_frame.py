@@ -135,6 +135,9 @@ def job_cfg(j, top, err, where=""):
         else _integer(j, "memory_mb", 16, 1 << 20, err, where),
         "memory_rlimit": rlimit,
     }
+    cfg["cases"] = None
+    if j.get("cases") is not None:
+        cases_cfg(j, cfg, err, where, b64)
     # The wall-clock limits that go with the CPU time limits (llsr_clock).
     for key, cpu in (("wall_ms", "timeout_ms"), ("test_wall_ms", "test_timeout_ms")):
         if j.get(key) is None:
@@ -142,6 +145,65 @@ def job_cfg(j, top, err, where=""):
         else:
             cfg[key] = _integer(j, key, cfg[cpu], 2 * 86400000, err, where)
     return cfg
+
+
+MAX_CASES = 100000
+COMPARE_MODES = ("lines", "exact", "tokens", "float")
+
+
+def cases_cfg(j, cfg, err, where, b64):
+    """The program cases of a job (docs/protocol.md, "Program cases")."""
+    cases = j.get("cases")
+    if not isinstance(cases, list) or not 1 <= len(cases) <= MAX_CASES:
+        err.args = ("%scases must be a list of 1 to %d cases" % (where, MAX_CASES),)
+        raise err
+    out = []
+    for i, c in enumerate(cases):
+        at = "%scases[%d]." % (where, i)
+        if not isinstance(c, dict):
+            err.args = ("%scases[%d] is not a JSON object" % (where, i),)
+            raise err
+        name = c.get("name")
+        if name is not None and not isinstance(name, str):
+            err.args = ("%sname must be a string or null" % at,)
+            raise err
+        out.append({"name": name,
+                    "stdin": job_b64(c, "stdin", err, at),
+                    "expected_stdout": job_b64(c, "expected_stdout", err, at)})
+    cmp = j.get("compare", "lines")
+    if cmp not in COMPARE_MODES:
+        err.args = ("%scompare must be one of %s" % (where, ", ".join(COMPARE_MODES)),)
+        raise err
+    tols = {}
+    for key in ("abs_tol", "rel_tol"):
+        v = j.get(key, 1e-6)
+        if type(v) not in (int, float) or not 0 <= v <= 1e300:
+            err.args = ("%s%s must be a number in [0, 1e300]" % (where, key),)
+            raise err
+        tols[key] = float(v)
+    cfg.update(tols)
+    cfg["cases"] = out
+    cfg["compare"] = cmp
+    cfg["case_timeout_ms"] = _integer(j, "case_timeout_ms", 1, 86400000, err, where)
+    cfg["case_wall_ms"] = llsr_clock.wall_ms(cfg["case_timeout_ms"]) \
+        if j.get("case_wall_ms") is None else \
+        _integer(j, "case_wall_ms", cfg["case_timeout_ms"], 2 * 86400000, err, where)
+    cfg["case_output_limit"] = _integer(j, "case_output_limit", 0, 1 << 30, err, where)
+    cfg["parallel"] = min(_integer(j, "parallel", 1, 1 << 20, err, where), MAX_PARALLEL)
+
+
+def job_b64(j, key, err, where):
+    v = j.get(key, "")
+    if v is None:
+        v = ""
+    if not isinstance(v, str):
+        err.args = ("%s%s is not a string" % (where, key),)
+        raise err
+    try:
+        return base64.b64decode(v, validate=True)
+    except ValueError:
+        err.args = ("%s%s is not base64" % (where, key),)
+        raise err
 
 
 MAX_BATCH = 10000
@@ -167,6 +229,9 @@ def parse_batch(j, err):
             err.args = ("batch[%d] is not a JSON object" % i,)
             raise err
         cfg = job_cfg(job, j, err, where)
+        if cfg["cases"] is not None:
+            err.args = ("%scases: not supported in a batch" % where,)
+            raise err
         mem = job.get("memory_mb")
         if mem is not None:
             mem = _integer(job, "memory_mb", 16, 1 << 20, err, where)

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 
+import llsr_cases
 import llsr_frame
 import llsr_plan
 import llsr_procs
@@ -132,6 +133,14 @@ def run_frame(raw, t0, pre):
     llsr_report.seal()
     if "batch" in cfg:
         return run_batch(nonce, cfg, pre)
+    if cfg["cases"] is not None:
+        # The program runs afresh per case; no judge, no solution server.
+        llsr_procs.discard(pre)
+        report = llsr_cases.run(cfg, t0)
+        llsr_procs.final_sweep()
+        llsr_report.write_out(llsr_report.encode_report(
+            nonce, report, cfg["report_limit"]))
+        return 0
     cases, job, err = plan(cfg)
     if err is not None:
         llsr_procs.discard(pre)

@@ -70,6 +70,11 @@ struct config {
 	long output_limit_bytes; /* user stdout, and stderr, kept per run */
 	long report_limit_bytes; /* the harness's whole report */
 
+	/* Program cases ("cases" in /run_code): caps a client may lower */
+	long max_cases;	      /* cases in one request */
+	long max_case_bytes;  /* one case's stdin, expected output, stdout */
+	long case_timeout_ms; /* cap and default CPU time of one case */
+
 	/* HTTP */
 	long max_body_bytes;
 	long max_queue; /* requests waiting for a worker */

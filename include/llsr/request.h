@@ -15,6 +15,27 @@ enum request_isolation {
 	REQUEST_ISOLATION_IN_PROCESS /* "in_process" */
 };
 
+/* How a program's output is compared with a case's expected output
+ * (docs/protocol.md, "Program cases"). */
+enum request_compare {
+	REQUEST_COMPARE_LINES,	/* "lines", the default */
+	REQUEST_COMPARE_EXACT,	/* "exact" */
+	REQUEST_COMPARE_TOKENS, /* "tokens" */
+	REQUEST_COMPARE_FLOAT	/* "float" */
+};
+
+/* One program case: its input and the output it must give. The base64
+ * text is the client's, validated; it goes into the frame as it is. */
+struct request_case {
+	char *name; /* NULL when absent */
+	char *stdin_b64;
+	char *expected_b64;
+};
+
+/* Defaults of the float comparison's tolerances. */
+#define REQUEST_ABS_TOL 1e-6
+#define REQUEST_REL_TOL 1e-6
+
 struct request {
 	unsigned char *code; /* decoded solution, NUL-terminated */
 	size_t code_len;
@@ -29,7 +50,18 @@ struct request {
 	int stop_on_first_failure;
 	int program; /* no "tests" key and no entry_point: a program run */
 	enum request_isolation isolation;
+	/* Program cases: cases[0..ncases) (NULL, 0 when the request has
+	 * none; then the fields below are unused). */
+	struct request_case *cases;
+	size_t ncases;
+	enum request_compare compare;
+	double abs_tol, rel_tol;
+	long case_timeout_ms;	/* CPU time of one case, <= the cap */
+	long case_output_limit; /* bytes of a case's stdout */
 };
+
+/* "lines", "exact", "tokens" or "float": the word on the wire. */
+const char *request_compare_name(enum request_compare c);
 
 /* "process" or "in_process": the word on the wire and in the answer. */
 const char *request_isolation_name(enum request_isolation iso);
@@ -52,7 +84,8 @@ struct request_set {
  * cfg. On success fills rs (release with request_set_release) and returns
  * 0. On bad input returns -1 with e set to a 4xx: invalid_json,
  * missing_field, invalid_base64 (naming the field and byte offset),
- * invalid_field, unsupported_language or batch_too_costly; rs is left
+ * invalid_field, conflicting_fields ("cases" next to "tests", "stdin" or
+ * "entry_point"), unsupported_language or batch_too_costly; rs is left
  * empty. An element's error names it: the message starts with
  * "submissions[i]: " and e->index is i. */
 int request_parse_set(struct request_set *rs, const char *body, size_t len,

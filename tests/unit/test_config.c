@@ -104,6 +104,9 @@ assert_config_eq(const struct config *a, const struct config *b)
 	N(fsize_mb);
 	N(output_limit_bytes);
 	N(report_limit_bytes);
+	N(max_cases);
+	N(max_case_bytes);
+	N(case_timeout_ms);
 	N(max_body_bytes);
 	N(auth_ntokens);
 	ck_assert(!memcmp(a->auth_tokens, b->auth_tokens,
@@ -155,6 +158,9 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.fsize_mb, 16);
 	ck_assert_int_eq(c.output_limit_bytes, 65536);
 	ck_assert_int_eq(c.report_limit_bytes, 4194304);
+	ck_assert_int_eq(c.max_cases, 1000);
+	ck_assert_int_eq(c.max_case_bytes, 1048576);
+	ck_assert_int_eq(c.case_timeout_ms, 2000);
 	ck_assert_int_eq(c.max_body_bytes, 4194304);
 	ck_assert_int_eq(c.log_target, CONFIG_LOG_STDERR);
 	ck_assert_int_eq(c.log_level, LOG_LVL_INFO);
@@ -342,6 +348,8 @@ static const struct {
 	{"output_limit_bytes", "16777217", "out of range"},
 	{"report_limit_bytes", "65535", "out of range"},
 	{"report_limit_bytes", "268435457", "out of range"},
+	{"max_cases", "0", "out of range"},
+	{"case_timeout_ms", "99", "out of range"},
 	{"max_body_bytes", "1023", "out of range"},
 	{"max_body_bytes", "268435457", "out of range"},
 	{"max_body_bytes", "4194304x", "not an integer"},
@@ -833,8 +841,8 @@ START_TEST(test_seccomp_runsc)
 	ck_assert_ptr_nonnull(strstr(c.seccomp_json, "AT_EMPTY_PATH"));
 	/* clone3 reaches gVisor (ENOSYS there); runc keeps Docker's ENOSYS
 	 * rule, which runsc would turn into EPERM (no thread could start) */
-	ck_assert_ptr_nonnull(strstr(runc.seccomp_json,
-				     "ENOSYS for clone3 on non-mips"));
+	ck_assert_ptr_nonnull(
+		strstr(runc.seccomp_json, "ENOSYS for clone3 on non-mips"));
 	ck_assert_ptr_null(strstr(c.seccomp_json, "ENOSYS for clone3"));
 	ck_assert_ptr_nonnull(strstr(c.seccomp_json,
 				     "{\"names\":[\"clone3\"],\"action\":"

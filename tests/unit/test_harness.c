@@ -166,10 +166,7 @@ START_TEST(invalid_reports)
 {
 	/* Each must be rejected whole. */
 	static const char *const bad[] = {
-		"not json",
-		"[]",
-		"{}",
-		"{\"status\":\"passed\"}",
+		"not json", "[]", "{}", "{\"status\":\"passed\"}",
 		"{\"status\":\"great\",\"tests\":[],\"stdout\":\"\",\"stderr\":\"\","
 		"\"stdout_truncated\":false,\"stderr_truncated\":false}",
 		"{\"status\":\"passed\",\"tests\":{},\"stdout\":\"\",\"stderr\":\"\","
@@ -361,8 +358,8 @@ START_TEST(frame_memory_under_runsc)
 		config_defaults(&cfg);
 		if (runsc)
 			snprintf(cfg.runtime, sizeof(cfg.runtime), "runsc");
-		ck_assert_int_eq(
-			parse_one(&r, body, strlen(body), &cfg, &e), 0);
+		ck_assert_int_eq(parse_one(&r, body, strlen(body), &cfg, &e),
+				 0);
 		buf_init(&out, 1 << 20);
 		ck_assert_int_eq(harness_frame(&r, &cfg, NONCE, &out), 0);
 		job = json_tokener_parse(strchr(out.data, '\n') + 1);
@@ -636,6 +633,111 @@ START_TEST(isolation_key)
 }
 END_TEST
 
+START_TEST(frame_cases)
+{
+	json_object *job = frame_job(
+		"{\"code\":\"\",\"cases\":[{\"name\":\"n\",\"stdin\":\"YQ==\","
+		"\"expected_stdout\":\"Yg==\"},{\"expected_stdout\":\"\"}],"
+		"\"compare\":\"tokens\",\"case_timeout_ms\":300}");
+	json_object *v, *c;
+
+	ck_assert(json_object_object_get_ex(job, "cases", &v));
+	ck_assert_uint_eq(json_object_array_length(v), 2);
+	c = json_object_array_get_idx(v, 0);
+	ck_assert_str_eq(
+		json_object_get_string(json_object_object_get(c, "name")), "n");
+	ck_assert_str_eq(
+		json_object_get_string(json_object_object_get(c, "stdin")),
+		"YQ==");
+	ck_assert_str_eq(json_object_get_string(
+				 json_object_object_get(c, "expected_stdout")),
+			 "Yg==");
+	c = json_object_array_get_idx(v, 1);
+	ck_assert(json_object_object_get_ex(c, "name", &v) && !v);
+	ck_assert_str_eq(
+		json_object_get_string(json_object_object_get(job, "compare")),
+		"tokens");
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(
+				 job, "case_timeout_ms")),
+			 300);
+	ck_assert_int_eq(json_object_get_int(
+				 json_object_object_get(job, "case_wall_ms")),
+			 1100);
+	ck_assert_int_eq(
+		json_object_get_int(json_object_object_get(job, "parallel")),
+		1);
+	/* A tolerance keeps its digits (doubles print with 3 decimals). */
+	ck_assert(json_object_get_double(json_object_object_get(
+			  job, "abs_tol")) == REQUEST_ABS_TOL);
+	ck_assert(json_object_object_get_ex(job, "memory_mb", &v));
+	json_object_put(job);
+	/* Without cases, none of it. */
+	job = frame_job("{\"code\":\"\"}");
+	ck_assert(!json_object_object_get_ex(job, "cases", NULL));
+	ck_assert(!json_object_object_get_ex(job, "compare", NULL));
+	json_object_put(job);
+}
+END_TEST
+
+#define C1(st)                                                                 \
+	"{\"index\":0,\"status\":\"" st "\",\"time_ms\":1.5,\"wall_ms\":2,"    \
+	"\"memory_kb\":9000,\"exit_code\":0,\"signal\":null,\"message\":null," \
+	"\"stderr\":\"\"}"
+
+START_TEST(cases_report)
+{
+	json_object *r, *v, *c;
+
+	r = line("{\"status\":\"failed\",\"tests\":[],\"cases\":[" C1(
+		"passed") ",{\"index\":1,\"name\":\"b\",\"status\":"
+			  "\"wrong_answer\",\"time_ms\":1,\"wall_ms\":2,"
+			  "\"memory_kb\":1,\"difference\":{\"line\":2,"
+			  "\"column\":3,\"expected\":\"x\",\"actual\":\"y\","
+			  "\"extra\":1}}]," HEAD "}");
+	ck_assert_msg(r != NULL, "%s", why);
+	ck_assert(json_object_object_get_ex(r, "cases", &v));
+	ck_assert_uint_eq(json_object_array_length(v), 2);
+	c = json_object_array_get_idx(v, 0);
+	ck_assert(json_object_object_get_ex(c, "difference", &v) && !v);
+	json_object_object_get_ex(r, "cases", &v);
+	c = json_object_object_get(json_object_array_get_idx(v, 1),
+				   "difference");
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(c, "line")),
+			 2);
+	ck_assert(!json_object_object_get_ex(c, "extra", NULL));
+	json_object_put(r);
+	/* Every verdict is known; others are refused. */
+	static const char *const ok[] = {
+		"passed",	"wrong_answer", "runtime_error", "timeout",
+		"memory_limit", "output_limit", "not_run",	 NULL};
+	for (size_t i = 0; ok[i]; i++) {
+		char text[1024];
+
+		snprintf(text, sizeof(text),
+			 "{\"status\":\"failed\",\"tests\":[],\"cases\":["
+			 "{\"index\":0,\"status\":\"%s\",\"time_ms\":0,"
+			 "\"wall_ms\":0}]," HEAD "}",
+			 ok[i]);
+		r = line(text);
+		ck_assert_msg(r != NULL, "%s: %s", ok[i], why);
+		json_object_put(r);
+	}
+	ck_assert_ptr_null(line("{\"status\":\"failed\",\"tests\":[],"
+				"\"cases\":[" C1("failed") "]," HEAD "}"));
+	ck_assert_ptr_nonnull(strstr(why, "cases[0]"));
+	ck_assert_ptr_null(line("{\"status\":\"failed\",\"tests\":[],"
+				"\"cases\":{}," HEAD "}"));
+	ck_assert_ptr_null(line(
+		"{\"status\":\"failed\",\"tests\":[],\"cases\":[{\"index\":"
+		"0,\"status\":\"passed\",\"time_ms\":\"1\",\"wall_ms\":0}"
+		"]," HEAD "}"));
+	ck_assert_ptr_null(line(
+		"{\"status\":\"failed\",\"tests\":[],\"cases\":[{\"index\":"
+		"0,\"status\":\"wrong_answer\",\"time_ms\":1,\"wall_ms\":0,"
+		"\"difference\":{\"line\":1}}]," HEAD "}"));
+}
+END_TEST
+
 static Suite *
 harness_suite(void)
 {
@@ -659,6 +761,8 @@ harness_suite(void)
 	tcase_add_test(tc, numbers_printed_as_json);
 	tcase_add_test(tc, why_names_the_problem);
 	tcase_add_test(tc, isolation_key);
+	tcase_add_test(tc, frame_cases);
+	tcase_add_test(tc, cases_report);
 	suite_add_tcase(s, tc);
 	return s;
 }

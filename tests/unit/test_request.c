@@ -243,8 +243,8 @@ expect_clean_message(void)
 	ck_assert_msg(utf8_valid(err.message, strlen(err.message)),
 		      "message not UTF-8: '%s'", err.message);
 	for (p = err.message; *p; p++)
-		ck_assert_msg((unsigned char)*p >= 0x20,
-			      "control byte in '%s'", err.message);
+		ck_assert_msg((unsigned char)*p >= 0x20, "control byte in '%s'",
+			      err.message);
 }
 
 START_TEST(nul_in_key)
@@ -270,8 +270,8 @@ END_TEST
 START_TEST(nul_in_language)
 {
 	/* strcmp would see "python". */
-	expect_error("{\"code\":\"\",\"language\":\"python\\u0000ruby\"}",
-		     400, "invalid_field", "'python\\x00ruby'");
+	expect_error("{\"code\":\"\",\"language\":\"python\\u0000ruby\"}", 400,
+		     "invalid_field", "'python\\x00ruby'");
 	expect_clean_message();
 	expect_error("{\"code\":\"\",\"language\":\"\\u0000\"}", 400,
 		     "invalid_field", "NUL");
@@ -321,13 +321,14 @@ START_TEST(echo_cut_at_character)
 		}
 	}
 	/* The language's echo likewise. */
-	expect_error("{\"code\":\"\",\"language\":\"\xE2\x82\xAC\xE2\x82\xAC"
-		     "\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"
-		     "\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"
-		     "\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"
-		     "\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"
-		     "\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\"}",
-		     400, "unsupported_language", "...'");
+	expect_error(
+		"{\"code\":\"\",\"language\":\"\xE2\x82\xAC\xE2\x82\xAC"
+		"\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"
+		"\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"
+		"\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"
+		"\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC"
+		"\xE2\x82\xAC\xE2\x82\xAC\xE2\x82\xAC\"}",
+		400, "unsupported_language", "...'");
 	expect_clean_message();
 }
 END_TEST
@@ -337,8 +338,8 @@ START_TEST(embedded_nul_body)
 	static const char body[] = "{\"code\":\"eA==\"}\0garbage";
 
 	err_clear(&err);
-	ck_assert_int_eq(
-		parse_one(&req, body, sizeof(body) - 1, &cfg, &err), -1);
+	ck_assert_int_eq(parse_one(&req, body, sizeof(body) - 1, &cfg, &err),
+			 -1);
 	ck_assert_str_eq(err.code, "invalid_json");
 }
 END_TEST
@@ -406,7 +407,8 @@ START_TEST(batch_errors)
 			   "unknown field '\\xED\\xA0\\x80' next to", -1);
 	expect_batch_error("{\"submissions\":[{\"code\":\"\","
 			   "\"\xF0\x9F\x98\":1}]}",
-			   "submissions[0]: unknown field '\\xF0\\x9F\\x98'", 0);
+			   "submissions[0]: unknown field '\\xF0\\x9F\\x98'",
+			   0);
 	expect_batch_error("{\"submissions\":[{\"tests\":\"eA==\"}]}",
 			   "submissions[0]: field 'code' is required", 0);
 	cfg.max_batch = 2;
@@ -550,6 +552,123 @@ START_TEST(program_or_tests)
 }
 END_TEST
 
+/* Program cases: {"code": ..., "cases": [...]} */
+START_TEST(cases_parsed)
+{
+	/* "a\n" -> "b\n", and a named case with no stdin. */
+	ck_assert_int_eq(
+		parse("{\"code\":\"\",\"cases\":[{\"stdin\":\"YQo=\","
+		      "\"expected_stdout\":\"Ygo=\"},{\"name\":\"two\","
+		      "\"expected_stdout\":\"\"}]}"),
+		0);
+	ck_assert_uint_eq(req.ncases, 2);
+	ck_assert_ptr_null(req.cases[0].name);
+	ck_assert_str_eq(req.cases[0].stdin_b64, "YQo=");
+	ck_assert_str_eq(req.cases[0].expected_b64, "Ygo=");
+	ck_assert_str_eq(req.cases[1].name, "two");
+	ck_assert_str_eq(req.cases[1].stdin_b64, "");
+	ck_assert_int_eq(req.compare, REQUEST_COMPARE_LINES);
+	ck_assert(req.abs_tol == REQUEST_ABS_TOL);
+	ck_assert(req.rel_tol == REQUEST_REL_TOL);
+	ck_assert_int_eq(req.case_timeout_ms, cfg.case_timeout_ms);
+	ck_assert_int_eq(req.case_output_limit, cfg.max_case_bytes);
+	request_release(&req);
+	ck_assert_int_eq(
+		parse("{\"code\":\"\",\"cases\":[{\"expected_stdout\":\"\"}],"
+		      "\"compare\":\"float\",\"abs_tol\":0.5,\"rel_tol\":0,"
+		      "\"case_timeout_ms\":100,\"case_output_limit\":1}"),
+		0);
+	ck_assert_int_eq(req.compare, REQUEST_COMPARE_FLOAT);
+	ck_assert(req.abs_tol == 0.5 && req.rel_tol == 0);
+	ck_assert_int_eq(req.case_timeout_ms, 100);
+	ck_assert_int_eq(req.case_output_limit, 1);
+	ck_assert_str_eq(request_compare_name(req.compare), "float");
+}
+END_TEST
+
+START_TEST(cases_refused)
+{
+	static const char one[] = "[{\"expected_stdout\":\"\"}]";
+	char body[256];
+
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"tests\":\"\",\"cases\":%s}", one);
+	expect_error(body, 400, "conflicting_fields", "'tests'");
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"tests\":null,\"cases\":%s}", one);
+	expect_error(body, 400, "conflicting_fields", "'tests'");
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"stdin\":\"\",\"cases\":%s}", one);
+	expect_error(body, 400, "conflicting_fields", "'stdin'");
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"entry_point\":\"f\",\"cases\":%s}", one);
+	expect_error(body, 400, "conflicting_fields", "'entry_point'");
+	expect_error("{\"code\":\"\",\"compare\":\"exact\"}", 400,
+		     "invalid_field", "needs 'cases'");
+	expect_error("{\"code\":\"\",\"case_timeout_ms\":100}", 400,
+		     "invalid_field", "needs 'cases'");
+	expect_error("{\"code\":\"\",\"cases\":[]}", 400, "invalid_field",
+		     "1 to 1000");
+	expect_error("{\"code\":\"\",\"cases\":{}}", 400, "invalid_field",
+		     "array");
+	expect_error("{\"code\":\"\",\"cases\":[1]}", 400, "invalid_field",
+		     "cases[0]");
+	expect_error("{\"code\":\"\",\"cases\":[{\"stdin\":\"\"}]}", 400,
+		     "missing_field", "cases[0].expected_stdout");
+	expect_error("{\"code\":\"\",\"cases\":[{\"expected_stdout\":\"\"},"
+		     "{\"expected_stdout\":\"@\"}]}",
+		     400, "invalid_base64", "cases[1].expected_stdout");
+	expect_error("{\"code\":\"\",\"cases\":[{\"expected_stdout\":\"\","
+		     "\"x\":1}]}",
+		     400, "invalid_field", "unknown field");
+	expect_error("{\"code\":\"\",\"cases\":[{\"expected_stdout\":\"\","
+		     "\"name\":7}]}",
+		     400, "invalid_field", "cases[0].name");
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"cases\":%s,\"compare\":\"checker\"}", one);
+	expect_error(body, 400, "invalid_field", "compare");
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"cases\":%s,\"abs_tol\":-1}", one);
+	expect_error(body, 400, "invalid_field", "abs_tol");
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"cases\":%s,\"rel_tol\":\"x\"}", one);
+	expect_error(body, 400, "invalid_field", "rel_tol");
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"cases\":%s,\"case_timeout_ms\":2001}", one);
+	expect_error(body, 400, "invalid_field", "case_timeout_ms");
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"cases\":%s,\"case_output_limit\":0}", one);
+	expect_error(body, 400, "invalid_field", "case_output_limit");
+	expect_error("{\"submissions\":[{\"code\":\"\",\"cases\":[]}]}", 400,
+		     "invalid_field", "batch");
+}
+END_TEST
+
+START_TEST(cases_caps)
+{
+	/* max_case_bytes 3: "YWJj" (abc) fits, "YWJjZA==" (abcd) does not,
+	 * and a long one is refused before it is decoded. */
+	cfg.max_case_bytes = 3;
+	cfg.max_cases = 2;
+	ck_assert_int_eq(parse("{\"code\":\"\",\"cases\":[{\"stdin\":\"YWJj\","
+			       "\"expected_stdout\":\"YWJj\"}]}"),
+			 0);
+	request_release(&req);
+	expect_error("{\"code\":\"\",\"cases\":[{\"expected_stdout\":"
+		     "\"YWJjZA==\"}]}",
+		     400, "invalid_field", "limit of 3 bytes");
+	expect_error("{\"code\":\"\",\"cases\":[{\"stdin\":\"YWJjZGVmZ2hp\","
+		     "\"expected_stdout\":\"\"}]}",
+		     400, "invalid_field", "cases[0].stdin");
+	expect_error("{\"code\":\"\",\"cases\":[{\"expected_stdout\":\"\"},"
+		     "{\"expected_stdout\":\"\"},{\"expected_stdout\":\"\"}]}",
+		     400, "invalid_field", "1 to 2");
+	expect_error("{\"code\":\"\",\"cases\":[{\"expected_stdout\":\"\"}],"
+		     "\"case_output_limit\":4}",
+		     400, "invalid_field", "case_output_limit");
+}
+END_TEST
+
 static Suite *
 request_suite(void)
 {
@@ -581,6 +700,9 @@ request_suite(void)
 	tcase_add_test(tc, batch_cost);
 	tcase_add_test(tc, isolation);
 	tcase_add_test(tc, program_or_tests);
+	tcase_add_test(tc, cases_parsed);
+	tcase_add_test(tc, cases_refused);
+	tcase_add_test(tc, cases_caps);
 	suite_add_tcase(s, tc);
 	return s;
 }
