@@ -165,6 +165,17 @@ def suite_real(port, ck):
     ck.check("real: batch", request(port, "POST", "/run_code", body(
         {"submissions": [PASS, dict(PASS, tests=b64("assert add(1, 2) == 4\n"))]})),
         "POST", "/run_code", 200)
+    # Program cases: a pass, a wrong answer (its difference), a crash
+    # (exit code, stderr), with every case field and every option.
+    ck.check("real: program cases", request(port, "POST", "/run_code", body({
+        "code": b64("import sys\na, b = map(int, input().split())\n"
+                    "if a < 0:\n    sys.exit(3)\nprint(a + b)\n"),
+        "cases": [{"name": "sum", "stdin": b64("1 2\n"), "expected_stdout": b64("3\n")},
+                  {"stdin": b64("2 2\n"), "expected_stdout": b64("5\n")},
+                  {"stdin": b64("-1 2\n"), "expected_stdout": b64("1\n")}],
+        "compare": "float", "abs_tol": 0.001, "rel_tol": 0.001, "case_timeout_ms": 1000,
+        "case_output_limit": 1000, "timeout_ms": 5000, "memory_mb": 128})),
+        "POST", "/run_code", 200)
     for name, b, code in (
             ("not JSON", b"{nope", "invalid_json"),
             ("no code", body({"tests": ""}), "missing_field"),
@@ -173,7 +184,9 @@ def suite_real(port, ck):
             ("batch element (index)", body({"submissions": [PASS, {"tests": ""}]}), "missing_field"),
             ("language", body(dict(PASS, language="ruby")), "unsupported_language"),
             ("batch over its cost (cost_ms)", body({"submissions": [PASS, PASS], "max_cost_ms": 10}),
-             "batch_too_costly")):
+             "batch_too_costly"),
+            ("cases and tests", body(dict(PASS, cases=[{"expected_stdout": ""}])),
+             "conflicting_fields")):
         ck.check("real: " + name, request(port, "POST", "/run_code", b), "POST", "/run_code",
                  400, code)
     a = exchange(port, b"POST /run_code HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
