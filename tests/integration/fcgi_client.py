@@ -2,7 +2,7 @@
 role), for tests and benchmarks that talk to workers without a web server:
 the back ends' /health, the FCGI_WEB_SERVER_ADDRS refusal.
 
-    python3 fcgi_client.py HOST PORT [URI] [--source ADDR]
+    python3 fcgi_client.py HOST PORT [URI] [--source ADDR] [--data BODY]
 
 prints the worker's answer (CGI headers and body) and exits 0, or prints
 "closed without an answer" and exits 3."""
@@ -88,8 +88,13 @@ def main():
     ap.add_argument("port", type=int)
     ap.add_argument("uri", nargs="?", default="/health")
     ap.add_argument("--source")
+    ap.add_argument("--data", help="POST this body")
     a = ap.parse_args()
-    ans = request(a.host, a.port, a.uri, source=a.source)
+    if a.data is not None:
+        ans = request(a.host, a.port, a.uri, "POST", a.data.encode(),
+                      source=a.source)
+    else:
+        ans = request(a.host, a.port, a.uri, source=a.source)
     if ans is None:
         print("closed without an answer")
         return 3

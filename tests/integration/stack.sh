@@ -189,6 +189,41 @@ stop() {
 	for f in "$run/lighttpd.pid.keep" "$run/apache.pid.keep" "$run/spawn.pid"; do
 		stop_pidfile "$f"
 	done
+	if [ -f "$run/listen" ]; then
+		sweep_engine "$run"
+	fi
+}
+
+# After a back end's workers have stopped: removes the containers of ours
+# on its engine whose worker is gone. A worker that could not remove a
+# container (its engine was down at that moment) leaves it to the sweeper
+# of a later worker (at its start, or once the container's deadline has
+# passed); a back end that stops for good has no later worker. Containers
+# of live workers (another pool on the same engine) are left alone.
+sweep_engine() {
+	local run=$1 url sock
+	url=$("$run/bin/ll-solution-runner" -c "$run/ll-solution-runner.conf" --dump-config 2>/dev/null |
+		sed -n 's/^engine_url = "\(.*\)"$/\1/p') || return 0
+	case "$url" in unix://*) sock=${url#unix://} ;; *) return 0 ;; esac
+	[ -S "$sock" ] || return 0
+	curl -fsS --max-time 10 --unix-socket "$sock" -G http://localhost/containers/json \
+		--data-urlencode 'all=1' \
+		--data-urlencode 'filters={"label":["ll-solution-runner"]}' 2>/dev/null |
+		python3 -c '
+import json, os, socket, sys
+for c in json.load(sys.stdin):
+    owner = c["Labels"].get("ll-solution-runner.owner", "").split(":")
+    if len(owner) != 4 or owner[1] != socket.gethostname():
+        continue
+    if owner[2].isdigit() and os.path.exists("/proc/" + owner[2]):
+        continue
+    print(c["Id"])' 2>/dev/null |
+		while read -r id; do
+			curl -fsS --max-time 30 -X DELETE --unix-socket "$sock" \
+				"http://localhost/containers/$id?force=1&v=1" >/dev/null 2>&1 &&
+				echo "stack.sh: removed container ${id%"${id#????????????}"} its stopped worker left" >&2
+		done
+	return 0
 }
 
 # Is $1 a dotted IPv4 address? (Four numbers 0-255, nothing else: libfcgi
