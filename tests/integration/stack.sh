@@ -185,11 +185,22 @@ stop_pidfile() {
 }
 
 stop() {
-	local run=$1 f
+	local run=$1 f kids="" pid
+	# A back end's workers, to see them gone before sweeping (multiwatch
+	# may exit before its children do).
+	if [ -f "$run/listen" ] && [ -f "$run/spawn.pid" ]; then
+		kids=$(pgrep -P "$(cat "$run/spawn.pid")" || true)
+	fi
 	for f in "$run/lighttpd.pid.keep" "$run/apache.pid.keep" "$run/spawn.pid"; do
 		stop_pidfile "$f"
 	done
 	if [ -f "$run/listen" ]; then
+		for pid in $kids; do
+			for _ in $(seq 1 150); do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.1
+			done
+		done
 		sweep_engine "$run"
 	fi
 }
@@ -422,5 +433,5 @@ start-workers)
 	shift; [ $# -ge 1 ] || die "usage: stack.sh start-workers RUNDIR [WORKERS]"
 	[ ! -f "$1/spawn.pid" ] || die "the workers of $1 are running"
 	start_workers "$1" "${2:-$(cat "$1/workers.n")}" ;;
-*) die "usage: stack.sh start|stop|stop-workers|start-workers ..." ;;
+*) die "usage: stack.sh start|stop|stop-workers|start-workers|start-backend|start-front ..." ;;
 esac

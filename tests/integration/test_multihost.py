@@ -12,6 +12,8 @@ worker pool on TCP, and a front web server in a third namespace, Apache
   member out on its answers, only that back end's 503 engine_unavailable);
   its /health 503, its workers 503 engine_unavailable;
 - recovery when that dockerd comes back;
+- a back end's workers stopped under load: every request started after
+  they are gone is re-sent at the refused connect and passes;
 - a connection from an address not in FCGI_WEB_SERVER_ADDRS is closed
   unanswered; a public or wildcard bind address is refused;
 - no container left on either engine.
@@ -234,6 +236,35 @@ def scenario(cl, tap, web, port):
         % (web, per[1], len(res)), summary(res))
     tap(not fails, "%s: recovery: no failed request (%d)" % (web, len(fails)),
         summary(res))
+
+    # Back end 2's workers stopped under load: the front cannot connect
+    # to it and re-sends those requests to back end 1. Requests that were
+    # already queued on back end 2 when its workers went are lost (its
+    # listening socket closes under them); none started afterwards is.
+    load = Load(url, BODY, CONCURRENCY)
+    load.start()
+    wait_for(lambda: load.count(ok) >= 4, 180, 0.5)
+    t_stop = time.monotonic()
+    cl.stop_backend(2)
+    t_gone = time.monotonic()
+    wait_for(lambda: load.count(lambda r: ok(r) and r[0] > t_gone) >= 8,
+             240, 0.5)
+    res = load.stop()
+    served = cl.served_by()
+    during = [r for r in res if not ok(r) and r[0] <= t_gone]
+    after = [r for r in res if r[0] > t_gone]
+    bad = [r for r in after if not ok(r)]
+    print("# %s, back end 2's workers stopped: %d requests; while they "
+          "stopped (%.1f s): %s; afterwards: %s" % (
+              web, len(res), t_gone - t_stop, summary(during), summary(after)))
+    tap(not bad and after and
+        all(served.get(r[4]) == 1 for r in after),
+        "%s: once back end 2's workers are gone, every request is re-sent "
+        "to back end 1 at the refused connect and passes (%d)"
+        % (web, len(after)), summary(after))
+    cl.start_backend(2)
+    tap(wait_for(lambda: cl.fcgi(2)[1].startswith("Status: 200"), 90, 0.5),
+        "%s: back end 2's workers start again" % web)
     cl.stop_front(d)
 
 
