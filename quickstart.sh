@@ -5,7 +5,15 @@
 #                           http://127.0.0.1:8080 (lighttpd + spawn-fcgi)
 #   ./quickstart.sh test    the same set-up, then every test; the last line
 #                           is "N passed, N failed"
-#   ./quickstart.sh stop    stop what `serve` started
+#   ./quickstart.sh backend a back-end host only (docs/scaling.md): the same
+#                           set-up, then the worker pool on TCP at
+#                           LLSR_BACKEND_ADDR:LLSR_BACKEND_PORT (9000), answering
+#                           only the front web servers LLSR_FRONTENDS (comma-
+#                           separated IPv4 addresses); no web server. The
+#                           address must be private (LLSR_ALLOW_PUBLIC_BIND=1
+#                           forces another). Fronts: conf/apache2-balancer.conf,
+#                           conf/lighttpd-balancer.conf
+#   ./quickstart.sh stop    stop what `serve` or `backend` started
 #
 # Environment: LLSR_PORT (8080), LLSR_WORKERS (cores + 1),
 # LLSR_SKIP_SANITIZERS=1 to skip the ASan/UBSan pass of `test`;
@@ -19,6 +27,7 @@ cd "$top"
 PORT=${LLSR_PORT:-8080}
 WORKERS=${LLSR_WORKERS:-$(($(nproc) + 1))}
 SERVE_DIR=/run/ll-solution-runner
+BACKEND_DIR=/run/ll-solution-runner-backend
 LOG_DIR=/var/log/ll-solution-runner
 DOCKER_SOCK=/var/run/docker.sock
 WORKER_USER=ll-solution-runner
@@ -162,6 +171,28 @@ Try it:
   curl -s http://127.0.0.1:$PORT/run_code -H 'Content-Type: application/json' \\
     -d '{"code": "'"\$(printf 'def add(a, b):\\n    return a + b\\n' | base64 -w0)"'",
          "tests": "'"\$(printf 'assert add(1, 2) == 3\\nassert add(2, 2) == 5\\n' | base64 -w0)"'"}'
+
+Stop it with: ./quickstart.sh stop
+MSG
+}
+
+# A back-end host: engine and workers on TCP, no web server.
+backend() {
+	local addr=${LLSR_BACKEND_ADDR:-} port=${LLSR_BACKEND_PORT:-9000}
+	[ -n "$addr" ] || die "set LLSR_BACKEND_ADDR to this host's private address the front web servers reach"
+	[ -n "${LLSR_FRONTENDS:-}" ] || die "set LLSR_FRONTENDS to the front web servers' addresses (comma-separated)"
+	setup
+	tests/integration/stack.sh stop "$BACKEND_DIR"
+	say "starting $WORKERS workers on $addr:$port (FastCGI over TCP) for $LLSR_FRONTENDS"
+	tests/integration/stack.sh start-backend _build/ll-solution-runner \
+		conf/ll-solution-runner.conf "$BACKEND_DIR" "$addr" "$port" "$WORKERS"
+	cat <<MSG
+
+ll-solution-runner back end: FastCGI on $addr:$port, answering only
+$LLSR_FRONTENDS (logs: $BACKEND_DIR/log/). No web server here: add
+"fcgi://$addr:$port" as a BalancerMember in conf/apache2-balancer.conf, or
+a host/port entry in conf/lighttpd-balancer.conf, on the front.
+Keep $addr:$port unreachable from anywhere but the fronts (docs/scaling.md).
 
 Stop it with: ./quickstart.sh stop
 MSG
@@ -390,6 +421,11 @@ run_tests() {
 	# samples, retries on 429, pip install into a venv.
 	python3 clients/python/tests/test_llsr_client.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18490 >"$run/pyclient.tap" 2>&1 || true
+	# FastCGI over TCP across hosts: network namespaces with an engine
+	# and a worker pool each, Apache and lighttpd balancing them, one
+	# engine killed under load (ports 20800..20812; about 5 minutes).
+	python3 tests/integration/test_multihost.py --bin "$sanbuild/ll-solution-runner" \
+		--port 20800 >"$run/multihost.tap" 2>&1 || true
 	say "hostile submissions (tests/hostile)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18200 \
 		>"$run/hostile.tap" 2>&1 || true
@@ -400,7 +436,7 @@ run_tests() {
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18300 \
 		--cases tests/adversarial/cases.json >"$run/adversarial.tap" 2>&1 || true
 	for f in lifecycle cli auth fair llsr-cost llsr-eval pool pool-apache tls weberrors metrics openapi memory uids packages pyclient \
-		hostile hostile-apache adversarial; do
+		multihost hostile hostile-apache adversarial; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"
 	done
@@ -446,10 +482,14 @@ run_tests() {
 
 case "${1:-}" in
 serve) serve ;;
+backend) backend ;;
 test) run_tests ;;
-stop) tests/integration/stack.sh stop "$SERVE_DIR" ;;
+stop)
+	tests/integration/stack.sh stop "$SERVE_DIR"
+	tests/integration/stack.sh stop "$BACKEND_DIR"
+	;;
 *)
-	echo "usage: $0 serve|test|stop" >&2
+	echo "usage: $0 serve|backend|test|stop" >&2
 	exit 2
 	;;
 esac

@@ -29,6 +29,7 @@
 #include "llsr/fair.h"
 #include "llsr/log.h"
 #include "llsr/metrics.h"
+#include "llsr/peer.h"
 #include "llsr/server.h"
 
 static volatile sig_atomic_t stopping;
@@ -55,6 +56,7 @@ struct server {
 	struct board *board;
 	struct fair *fair; /* per-client limits, shared by the pool */
 	int lfd;
+	struct peer_list peers; /* FCGI_WEB_SERVER_ADDRS */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int busy;	     /* the main thread has a request */
@@ -517,6 +519,25 @@ out:
 	return found;
 }
 
+/* Accepts the next connection; one from a peer not in
+ * FCGI_WEB_SERVER_ADDRS is closed unanswered, as libfcgi's own accept
+ * would. The connection, or -1 (none, or refused). */
+static int
+accept_peer(struct server *sv)
+{
+	int fd = accept4(sv->lfd, NULL, NULL, SOCK_CLOEXEC);
+	char who[64];
+
+	if (fd >= 0 && !peer_allowed(&sv->peers, fd)) {
+		log_warn("closed a FastCGI connection from %s, not in "
+			 "FCGI_WEB_SERVER_ADDRS",
+			 peer_describe(fd, who, sizeof(who)));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static void *
 overflow_main(void *arg)
 {
@@ -564,7 +585,7 @@ overflow_main(void *arg)
 			poll(NULL, 0, 20);
 			continue;
 		}
-		fd = accept4(sv->lfd, NULL, NULL, SOCK_CLOEXEC);
+		fd = accept_peer(sv);
 		if (fd < 0)
 			continue;
 		pthread_mutex_lock(&sv->mu);
@@ -626,7 +647,7 @@ next_connection(struct server *sv, int wait_ms)
 		poll(NULL, 0, 5);
 		return -1;
 	}
-	return accept4(sv->lfd, NULL, NULL, SOCK_CLOEXEC);
+	return accept_peer(sv);
 }
 
 static void
@@ -689,12 +710,19 @@ server_run(struct service *svc, const struct config *cfg)
 	sigset_t held;
 	unsigned long seq = 0;
 	int64_t next_tick;
+	size_t bad_at = 0;
 	int fl, i, shared = 0;
 
 	memset(&sv, 0, sizeof(sv));
 	sv.svc = svc;
 	sv.cfg = cfg;
 	sv.lfd = 0;
+	if (peer_list_from_env(&sv.peers, &bad_at) < 0) {
+		log_error("FCGI_WEB_SERVER_ADDRS: entry at offset %zu is not "
+			  "an IPv4 address a.b.c.d (or more than %d entries)",
+			  bad_at, PEER_MAX);
+		return -1;
+	}
 	pthread_mutex_init(&sv.mu, NULL);
 	pthread_cond_init(&sv.cv, NULL);
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, sv.lfd, 0) != 0) {
