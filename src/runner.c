@@ -13,8 +13,6 @@
 #include "llsr/policy.h"
 #include "llsr/runner.h"
 
-#define DIAG_MAX (16u << 10)
-
 struct sink {
 	struct buf *out;
 	struct buf *diag;
@@ -39,14 +37,6 @@ sink_cb(void *arg, int stream, const char *data, size_t len)
 		s->line_end = data[len - 1] == '\n';
 	}
 	return 0;
-}
-
-void
-runner_outcome_init(struct run_outcome *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->exit_code = -1;
-	buf_init(&o->diag, DIAG_MAX);
 }
 
 static void
@@ -445,12 +435,4 @@ out:
 	buf_release(&frame);
 	buf_release(&out);
 	return rc;
-}
-
-void
-runner_outcome_release(struct run_outcome *o)
-{
-	json_object_put(o->report);
-	o->report = NULL;
-	buf_release(&o->diag);
 }

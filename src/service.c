@@ -250,7 +250,7 @@ service_run_code(struct service *s, const char *body, size_t len,
 		reply_error_at(rp, &err);
 		return;
 	}
-	runner_outcome_init(o);
+	outcome_init(o);
 	if (rs.batch)
 		rc = runner_run_batch(s->engine, s->cfg, s->uids, &rs, s->owner,
 				      pool_take(s), o, &err);
@@ -405,7 +405,7 @@ release_used(struct service *s)
 {
 	struct run_outcome *o = &s->pending;
 
-	runner_outcome_release(o);
+	outcome_release(o);
 	if (o->container_id[0] &&
 	    reaper_push(s->reaper, o->container_id, &o->lease) < 0 &&
 	    runner_drop(s->engine, o->container_id, &o->lease) < 0)

@@ -6,7 +6,8 @@
 
 #include <json-c/json.h>
 
-#include "llsr/runner.h"
+#include "llsr/outcome.h"
+#include "llsr/request.h"
 
 /* The answer to r (borrowed): a new object (caller frees with
  * json_object_put), NULL on ENOMEM. Its exit_code is the report's when the

@@ -13,6 +13,7 @@
 #include "llsr/engine.h"
 #include "llsr/err.h"
 #include "llsr/harness.h"
+#include "llsr/outcome.h"
 #include "llsr/policy.h"
 #include "llsr/request.h"
 #include "llsr/uids.h"
@@ -52,32 +53,13 @@ int runner_warm_usable(const struct config *cfg, struct warm *w);
  * be empty. */
 void runner_warm_discard(struct engine *e, struct warm *w);
 
-struct run_outcome {
-	char container_id[ENGINE_ID_LEN + 1]; /* "" when none exists */
-	int warm;	     /* the run used a warm container */
-	json_object *report; /* validated harness report (a batch: an
-			      * array of them), or NULL */
-	char report_error[HARNESS_WHY_MAX]; /* why the report line was
-					     * refused; "" when none came */
-	int timed_out;		/* the runner's own wall clock killed it */
-	int output_over;	/* the stream went past the read cap */
-	int oom_killed;		/* the engine says the kernel OOM-killed it */
-	int exit_code;		/* container exit code, -1 unknown */
-	double duration_ms;	/* from hand-over to the end of the run */
-	struct buf diag;	/* the harness's own stderr, capped */
-	struct uid_lease lease; /* container_id's uid: whoever removes the
-				 * container releases it (runner_drop) */
-};
-
-void runner_outcome_init(struct run_outcome *o);
-
 /* Runs r, in w's container when w is given, usable and can be fitted to
  * r's memory limit (w is then emptied: the container now belongs to o), or
  * else in a fresh one (an unusable w is discarded). A warm container that
  * cannot take the job is replaced by a fresh one: the request does not
  * fail for it. Returns 0 when the run happened (whatever its verdict: see
  * o), or -1 with err set when no sandbox could be had (engine down, image
- * missing, policy refused). In every case runner_outcome_release must be
+ * missing, policy refused). In every case outcome_release must be
  * called on o, and the container in o->container_id (if any) removed.
  * owner is written into the containers' labels. */
 int runner_run(struct engine *e, const struct config *cfg, struct uids *uids,
@@ -98,9 +80,5 @@ int runner_run_batch(struct engine *e, const struct config *cfg,
  * or abandons it (uids.h) when the container could not be removed. 0 when
  * removed. */
 int runner_drop(struct engine *e, const char *ref, struct uid_lease *lease);
-
-/* Frees what o holds but its container, whose id stays in o->container_id,
- * and whose uid stays in o->lease. Safe to call twice. */
-void runner_outcome_release(struct run_outcome *o);
 
 #endif

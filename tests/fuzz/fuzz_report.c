@@ -50,7 +50,7 @@ one(const char *text, size_t len)
 
 	memset(items, 0, sizeof(items));
 	items[1].isolation = REQUEST_ISOLATION_IN_PROCESS;
-	runner_outcome_init(&o);
+	outcome_init(&o);
 	o.report = harness_report(text, len, NONCE, o.report_error,
 				  sizeof(o.report_error));
 	res = result_build(&o, &items[0]);

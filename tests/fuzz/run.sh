@@ -19,7 +19,7 @@ fi
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
  -D_GNU_SOURCE -std=c11 -I$top/include -I$work $(pkg-config --cflags json-c)"
 libs="$(pkg-config --libs json-c)"
-lib_srcs="b64 buf config demux err harness log request result utf8"
+lib_srcs="b64 buf config demux err harness log outcome request result utf8"
 # config.c's built-in seccomp profile, made as the Makefile makes it.
 {
 	echo 'const char config_seccomp_builtin[] = {'
@@ -35,11 +35,7 @@ for t in $targets; do
 	n=$((n + 1))
 	srcs="$work/seccomp_builtin.c"
 	for m in $lib_srcs; do srcs="$srcs $top/src/$m.c"; done
-	# runner_outcome_init lives in runner.c, which needs the engine; the
-	# report target links what result_build needs through these.
-	[ "$t" = report ] && srcs="$srcs $top/src/runner.c $top/src/engine.c $top/src/policy.c $top/src/sweep.c $top/src/uids.c"
 	extra=""
-	[ "$t" = report ] && extra="$(pkg-config --libs libcurl)"
 	# shellcheck disable=SC2086
 	if ! clang $flags $srcs "$top/tests/fuzz/fuzz_$t.c" -o "$work/fuzz_$t" $libs $extra \
 		>"$work/build_$t.log" 2>&1; then

@@ -21,7 +21,7 @@ static struct request req; /* the defaults: isolation "process" */
 static void
 setup(void)
 {
-	runner_outcome_init(&o);
+	outcome_init(&o);
 	memset(&req, 0, sizeof(req));
 }
 
