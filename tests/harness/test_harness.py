@@ -444,6 +444,71 @@ def t_failure_messages():
 
 
 @case
+def t_asserts_explained_in_every_statement_position():
+    # The rewriter walks statement lists only (llsr_plan): an assert in any
+    # block that can hold one (loop else, try/except/else/finally, with,
+    # match case, a helper def, check() itself) must still explain
+    # its failure with the values, next to a large literal input that the
+    # walk skips.
+    big = "[" + ", ".join(str(i) for i in range(2000)) + "]"
+    tests = """
+def check(candidate):
+    data = %s
+    assert candidate(data[1]) == 3
+    for i in range(1):
+        assert candidate(i) == 0
+    else:
+        assert candidate(2) == 6
+    while True:
+        assert candidate(3) == 7
+        break
+    try:
+        assert candidate(4) == 9
+    except KeyError:
+        pass
+    try:
+        raise KeyError(1)
+    except KeyError:
+        assert candidate(5) == 11
+    else:
+        pass
+    try:
+        pass
+    finally:
+        assert candidate(6) == 13
+    with open("/dev/null") as fh:
+        assert candidate(7) == 15
+    match 8:
+        case 8:
+            assert candidate(8) == 17
+    def helper(x):
+        assert candidate(x) == 19
+    helper(9)
+    if data:
+        assert [candidate(11)] == [23]
+""" % big
+    rep = run("def f(x):\n    return 2 * x\n", tests, entry_point="f")
+    c = Check()
+    check_schema(rep, c)
+    want = [("candidate(data[1]) == 3", "assert 2 == 3"),
+            ("candidate(2) == 6", "assert 4 == 6"),
+            ("candidate(3) == 7", "assert 6 == 7"),
+            ("candidate(4) == 9", "assert 8 == 9"),
+            ("candidate(5) == 11", "assert 10 == 11"),
+            ("candidate(6) == 13", "assert 12 == 13"),
+            ("candidate(7) == 15", "assert 14 == 15"),
+            ("candidate(8) == 17", "assert 16 == 17"),
+            ("candidate(x) == 19", "assert 18 == 19"),
+            ("[candidate(11)] == [23]", "assert [22] == [23]")]
+    c.eq(len(rep["tests"]), len(want), "one case per statement")
+    for t, (src, values) in zip(rep["tests"], want):
+        c.eq(t["status"], "failed", src)
+        m = t["message"] or ""
+        c.true(src in m and values in m, "%s explained: %r" % (src, m))
+    return c
+
+
+@case
 def t_long_values_first_difference():
     rep = run("", "assert 'x' * 300 + 'a' + 'y' * 50 == 'x' * 300 + 'b' + 'y' * 50\n"
                   "assert list(range(100)) == list(range(99)) + [0]\n"
