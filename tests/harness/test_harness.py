@@ -1337,6 +1337,46 @@ def t_batch_zygote_lost_falls_back_to_exec():
 
 
 @case
+def t_batch_slow_zygote_is_waited_for_stopped_one_is_not():
+    # P's end of the fork server (llsr_procs.Zygote) against a stand-in
+    # that answers b"R" 3 s late while running (a loaded machine: the real
+    # one then took over 2 s to start and the whole batch exec'd two
+    # interpreters per submission), and one that is stopped (user code can
+    # SIGSTOP the zygote): the first is waited for, the second given up.
+    import signal
+    import socket
+
+    sys.path.insert(0, os.path.join(ROOT, "docker", "harness"))
+    try:
+        import llsr_procs
+    finally:
+        del sys.path[0]
+    c = Check()
+    for what, stop in (("slow", False), ("stopped", True)):
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        p = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c",
+             "import os, socket, time; s = socket.socket(fileno=%d); "
+             "time.sleep(3); s.send(b'R'); s.recv(1)" % theirs.fileno()],
+            pass_fds=(theirs.fileno(),))
+        theirs.close()
+        if stop:
+            os.kill(p.pid, signal.SIGSTOP)
+        try:
+            z = llsr_procs.Zygote(p, mine)
+            try:
+                got = z._recv()
+            except llsr_procs.ZygoteGone:
+                got = None
+            c.eq(got, None if stop else b"R", what)
+        finally:
+            p.kill()
+            p.wait()
+            mine.close()
+    return c
+
+
+@case
 def t_batch_bad_frames():
     c = Check()
     good = bjob("x = 1\n")
