@@ -459,9 +459,11 @@ def main():
     ap.add_argument("--bin", default=os.environ.get(
         "LLSR_BIN", os.path.join(ROOT, "_build", "ll-solution-runner")))
     ap.add_argument("--llsr", default=os.path.join(ROOT, "_build", "llsr"))
+    ap.add_argument("--tag-prefix", default="llsr-sandbox:bench",
+                    help="the images' tags are PREFIX-before and PREFIX-after")
     ap.add_argument("--json", default=os.path.join(HERE, "results-judge.json"))
     ap.add_argument("--port", type=int, default=19100,
-                    help="the old image's stack; the new one's is PORT+1 (19100-19198)")
+                    help="the old image's stack; the new one's is PORT+1")
     ap.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     ap.add_argument("--pool-size", type=int, default=1)
     ap.add_argument("--mbpp", default=lc.DEFAULT_MBPP)
@@ -489,11 +491,12 @@ def main():
     ap.add_argument("--quick", action="store_true",
                     help="1 MBPP round, 2 HumanEval samples, 2000 calls: indicative only")
     a = ap.parse_args()
+    TAGS.update(before=a.tag_prefix + "-before", after=a.tag_prefix + "-after")
     if a.quick:
         a.mbpp_rounds, a.he_samples, a.he_block, a.calls, a.repeat = 1, 2, 1, 2000, 1
     parts = set(a.only.split(","))
-    if not 19100 <= a.port <= 19198:
-        sys.exit("bench: --port must be in 19100-19198")
+    if not 1024 <= a.port <= 65534:
+        sys.exit("bench: --port must be in 1024-65534")
     if a.he_samples % a.he_block:
         sys.exit("bench: --he-samples must be a multiple of --he-block")
     binary = os.path.abspath(a.bin)

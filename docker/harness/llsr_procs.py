@@ -163,7 +163,14 @@ def kill_session(sid, limit_s=0.1):
 
 
 
+# How long an answer may take. Past ZYGOTE_REPLY_S we give up on a
+# stopped zygote (user code can SIGSTOP it), but wait for one that is only
+# slow: on a loaded machine (a container's CPU share of a busy host) its
+# start-up and imports take seconds and a fork can take more than 2 s,
+# and a batch that gave up on it execs two interpreters per submission
+# instead (20-30 times slower).
 ZYGOTE_REPLY_S = 2.0
+ZYGOTE_SLOW_S = 10.0
 
 
 class ZygoteGone(Exception):
@@ -220,8 +227,12 @@ class Zygote:
     def _recv(self):
         poller = select.poll()
         poller.register(self.sock, select.POLLIN)
-        if not poller.poll(int(ZYGOTE_REPLY_S * 1000)):
-            raise ZygoteGone("no answer")
+        end = time.monotonic() + ZYGOTE_SLOW_S
+        while not poller.poll(int(ZYGOTE_REPLY_S * 1000)):
+            st = _stat(self.p.pid)
+            if st is None or st[0] in (b"T", b"t", b"Z", b"X") or \
+                    time.monotonic() + ZYGOTE_REPLY_S > end:
+                raise ZygoteGone("no answer")
         data = self.sock.recv(64)
         if not data:
             raise ZygoteGone("closed")

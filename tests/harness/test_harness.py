@@ -444,6 +444,71 @@ def t_failure_messages():
 
 
 @case
+def t_asserts_explained_in_every_statement_position():
+    # The rewriter walks statement lists only (llsr_plan): an assert in any
+    # block that can hold one (loop else, try/except/else/finally, with,
+    # match case, a helper def, check() itself) must still explain
+    # its failure with the values, next to a large literal input that the
+    # walk skips.
+    big = "[" + ", ".join(str(i) for i in range(2000)) + "]"
+    tests = """
+def check(candidate):
+    data = %s
+    assert candidate(data[1]) == 3
+    for i in range(1):
+        assert candidate(i) == 0
+    else:
+        assert candidate(2) == 6
+    while True:
+        assert candidate(3) == 7
+        break
+    try:
+        assert candidate(4) == 9
+    except KeyError:
+        pass
+    try:
+        raise KeyError(1)
+    except KeyError:
+        assert candidate(5) == 11
+    else:
+        pass
+    try:
+        pass
+    finally:
+        assert candidate(6) == 13
+    with open("/dev/null") as fh:
+        assert candidate(7) == 15
+    match 8:
+        case 8:
+            assert candidate(8) == 17
+    def helper(x):
+        assert candidate(x) == 19
+    helper(9)
+    if data:
+        assert [candidate(11)] == [23]
+""" % big
+    rep = run("def f(x):\n    return 2 * x\n", tests, entry_point="f")
+    c = Check()
+    check_schema(rep, c)
+    want = [("candidate(data[1]) == 3", "assert 2 == 3"),
+            ("candidate(2) == 6", "assert 4 == 6"),
+            ("candidate(3) == 7", "assert 6 == 7"),
+            ("candidate(4) == 9", "assert 8 == 9"),
+            ("candidate(5) == 11", "assert 10 == 11"),
+            ("candidate(6) == 13", "assert 12 == 13"),
+            ("candidate(7) == 15", "assert 14 == 15"),
+            ("candidate(8) == 17", "assert 16 == 17"),
+            ("candidate(x) == 19", "assert 18 == 19"),
+            ("[candidate(11)] == [23]", "assert [22] == [23]")]
+    c.eq(len(rep["tests"]), len(want), "one case per statement")
+    for t, (src, values) in zip(rep["tests"], want):
+        c.eq(t["status"], "failed", src)
+        m = t["message"] or ""
+        c.true(src in m and values in m, "%s explained: %r" % (src, m))
+    return c
+
+
+@case
 def t_long_values_first_difference():
     rep = run("", "assert 'x' * 300 + 'a' + 'y' * 50 == 'x' * 300 + 'b' + 'y' * 50\n"
                   "assert list(range(100)) == list(range(99)) + [0]\n"
@@ -1268,6 +1333,46 @@ def t_batch_zygote_lost_falls_back_to_exec():
         st = zygote_stats(errs[0])
         c.true(st is not None and st[0] == "lost" and st[1] == 2 and st[2] == 2 * 4,
                "%s: 1 forked pair, then 4 exec'd: %r" % (sig, st))
+    return c
+
+
+@case
+def t_batch_slow_zygote_is_waited_for_stopped_one_is_not():
+    # P's end of the fork server (llsr_procs.Zygote) against a stand-in
+    # that answers b"R" 3 s late while running (a loaded machine: the real
+    # one then took over 2 s to start and the whole batch exec'd two
+    # interpreters per submission), and one that is stopped (user code can
+    # SIGSTOP the zygote): the first is waited for, the second given up.
+    import signal
+    import socket
+
+    sys.path.insert(0, os.path.join(ROOT, "docker", "harness"))
+    try:
+        import llsr_procs
+    finally:
+        del sys.path[0]
+    c = Check()
+    for what, stop in (("slow", False), ("stopped", True)):
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        p = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c",
+             "import os, socket, time; s = socket.socket(fileno=%d); "
+             "time.sleep(3); s.send(b'R'); s.recv(1)" % theirs.fileno()],
+            pass_fds=(theirs.fileno(),))
+        theirs.close()
+        if stop:
+            os.kill(p.pid, signal.SIGSTOP)
+        try:
+            z = llsr_procs.Zygote(p, mine)
+            try:
+                got = z._recv()
+            except llsr_procs.ZygoteGone:
+                got = None
+            c.eq(got, None if stop else b"R", what)
+        finally:
+            p.kill()
+            p.wait()
+            mine.close()
     return c
 
 
