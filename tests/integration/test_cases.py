@@ -55,10 +55,18 @@ class Suite:
         r = self.svc.post_json(obj, timeout=120)
         return r.status, r.json
 
-    def run(self, what, obj, want_status, want_cases, check=None):
+    def run(self, what, obj, want_status, want_cases, check=None, retry_if=None):
         """POST obj; the run's status and the cases' verdicts must be as
-        given, and check(body) (optional) must return "" (else why)."""
-        st, body = self.post(obj)
+        given, and check(body) (optional) must return "" (else why).
+        retry_if(body) true: the answer says nothing of what is checked
+        (e.g. the machine's load starved the case of CPU): sent again, up
+        to 5 times in all."""
+        for _ in range(5):
+            st, body = self.post(obj)
+            if not (st == 200 and retry_if and retry_if(body)):
+                break
+            print("# %s: starved by the machine's load, sent again (%s)" % (
+                what, (body.get("cases") or [{}])[0].get("message")))
         got = statuses(body)
         why = ""
         if st != 200:
@@ -203,6 +211,14 @@ def verdicts(s):
           else "no SyntaxError in stderr")
 
 
+def starved(body):
+    """A case stopped by its wall clock before it had the CPU time it
+    needs: on a loaded machine, not a wrong figure."""
+    c = (body.get("cases") or [{}])[0]
+    return c.get("status") == "timeout" and "wall-clock" in (c.get("message") or "") \
+        and c.get("time_ms", 0) < 450
+
+
 def figures(s):
     body = s.run("memory_kb of a program holding 100 MiB is within %s of 102400" % s.mem_why,
                  {"code": b64("import sys\nb = b'x' * (100 << 20)\nprint(len(b) >> 20)\n"),
@@ -217,7 +233,7 @@ def figures(s):
                   "case_timeout_ms": s.cap, "cases": [case("", "done\n")]},
                  "passed", ["passed"],
                  lambda b: "" if 450 <= b["cases"][0]["time_ms"] <= 600
-                 else "time_ms %s" % b["cases"][0]["time_ms"])
+                 else "time_ms %s" % b["cases"][0]["time_ms"], retry_if=starved)
     if isinstance(body, dict) and body.get("cases"):
         print("# time_ms %s wall_ms %s for a 0.5 s busy loop" % (
             body["cases"][0]["time_ms"], body["cases"][0]["wall_ms"]))
