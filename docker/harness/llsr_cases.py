@@ -15,7 +15,9 @@ Verdicts per case: passed, wrong_answer, runtime_error (exit code or
 signal), timeout (its CPU time past case_timeout_ms or its wall-clock time
 past case_wall_ms), memory_limit (a MemoryError under its memory limit, or
 the kernel's OOM killer), output_limit (stdout past case_output_limit), and
-not_run. time_ms is user + system CPU time and memory_kb the peak RSS, both
+not_run. With compare "checker" a case that got through waits as
+"checking" until every case ended; llsr_checker then decides it (passed,
+wrong_answer or checker_error). time_ms is user + system CPU time and memory_kb the peak RSS, both
 from wait4()'s rusage (the program and the children it waited for).
 """
 

@@ -670,7 +670,6 @@ START_TEST(frame_cases)
 	ck_assert(json_object_get_double(json_object_object_get(
 			  job, "abs_tol")) == REQUEST_ABS_TOL);
 	ck_assert(json_object_object_get_ex(job, "memory_mb", &v));
-	json_object_put(job);
 	ck_assert(!json_object_object_get_ex(job, "checker", NULL));
 	json_object_put(job);
 	/* A checker goes with its limits. */
