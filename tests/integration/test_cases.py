@@ -520,7 +520,7 @@ if sys.stdin.read().strip() == "probe":
     while time.monotonic() < end:
         with open(p) as f:
             got = f.read().strip()
-        if got != "41":
+        if got not in ("41", ""):  # (the daemon truncates, then writes)
             break
         time.sleep(0.01)
     print(got)
@@ -533,7 +533,7 @@ def checkers(s):
     body = s.run("checker: accepts another right answer, rejects a wrong one with its "
                  "message; a crash and a timeout are checker_error, not the solution's",
                  {"code": b64(ECHO), "compare": "checker", "checker": chk,
-                  "checker_timeout_ms": 300,
+                  "checker_timeout_ms": 1000,  # (its wall clock 2.5 s: loaded hosts)
                   "cases": [case("1 2 3\n", "3 2 1\n"), case("1 3\n", "1 2\n"),
                             case("1 crash\n", "1\n"), case("1 spin\n", "1\n")]},
                  "error", ["passed", "wrong_answer", "checker_error", "checker_error"])
