@@ -151,16 +151,17 @@ class CheckRun(llsr_cases.CaseRun):
 
     def launch(self, k):
         c = k.case
-        k.dir = _make_dir(c.index)
         files = []
         try:
+            k.dir = _make_dir(c.index)
             for name, data in (("input", c.stdin), ("expected", c.expected),
                                ("actual", bytes(c.out))):
                 path = os.path.join(k.dir, name)
                 _write(path, data)
                 files.append(path)
         except OSError as e:
-            llsr_procs.remove_workdir(k.dir)
+            if k.dir is not None:
+                llsr_procs.remove_workdir(k.dir)
             k.dir = None
             k.status = c.status = "checker_error"
             c.message = "cannot write the checker's files: %s" % e.strerror
