@@ -108,6 +108,19 @@ add_cases(json_object *job, const struct request *r, const struct config *cfg)
 	json_object_object_add(
 		job, "parallel",
 		json_object_new_int64(parallel < 1 ? 1 : parallel));
+	if (!r->checker)
+		return;
+	json_object_object_add(job, "checker",
+			       b64_string(r->checker, r->checker_len));
+	json_object_object_add(job, "checker_timeout_ms",
+			       json_object_new_int64(r->checker_timeout_ms));
+	json_object_object_add(
+		job, "checker_wall_ms",
+		json_object_new_int64(harness_wall_ms(r->checker_timeout_ms)));
+	json_object_object_add(job, "checker_memory_mb",
+			       json_object_new_int64(r->checker_memory_mb));
+	json_object_object_add(job, "checker_output_limit",
+			       json_object_new_int64(r->checker_output_limit));
 }
 
 /* The job object of one submission (the single frame's keys). */
@@ -441,8 +454,9 @@ static const struct field test_fields[] = {
 	{"traceback", K_STR_NULL, 0}, {"stdout", K_STR_NULL, 0},
 	{"stderr", K_STR_NULL, 0},    {NULL, K_STR, 0}};
 static const char *const case_statuses[] = {
-	"passed",	"wrong_answer", "runtime_error", "timeout",
-	"memory_limit", "output_limit", "not_run",	 NULL};
+	"passed",  "wrong_answer",  "runtime_error",
+	"timeout", "memory_limit",  "output_limit",
+	"not_run", "checker_error", NULL};
 static const struct field case_fields[] = {{"index", K_INT, 1},
 					   {"name", K_STR_NULL, 0},
 					   {"status", K_STR, 1},

@@ -33,6 +33,10 @@ static const char *const known_fields[] = {"code",
 					   "rel_tol",
 					   "case_timeout_ms",
 					   "case_output_limit",
+					   "checker",
+					   "checker_timeout_ms",
+					   "checker_memory_mb",
+					   "checker_output_limit",
 					   NULL};
 
 /* Longest name of a case, in bytes. */
@@ -43,12 +47,13 @@ static const char *const compare_names[] = {
 	[REQUEST_COMPARE_EXACT] = "exact",
 	[REQUEST_COMPARE_TOKENS] = "tokens",
 	[REQUEST_COMPARE_FLOAT] = "float",
+	[REQUEST_COMPARE_CHECKER] = "checker",
 };
 
 const char *
 request_compare_name(enum request_compare c)
 {
-	return c >= REQUEST_COMPARE_LINES && c <= REQUEST_COMPARE_FLOAT
+	return c >= REQUEST_COMPARE_LINES && c <= REQUEST_COMPARE_CHECKER
 		       ? compare_names[c]
 		       : compare_names[REQUEST_COMPARE_LINES];
 }
@@ -250,7 +255,7 @@ compare_field(json_object *obj, enum request_compare *cmp, struct llsr_err *e)
 	*cmp = REQUEST_COMPARE_LINES;
 	if (!json_object_object_get_ex(obj, "compare", &v) || !v)
 		return 0;
-	for (i = REQUEST_COMPARE_LINES; i <= REQUEST_COMPARE_FLOAT; i++) {
+	for (i = REQUEST_COMPARE_LINES; i <= REQUEST_COMPARE_CHECKER; i++) {
 		if (json_object_is_type(v, json_type_string) &&
 		    (size_t)json_object_get_string_len(v) ==
 			    strlen(compare_names[i]) &&
@@ -261,7 +266,7 @@ compare_field(json_object *obj, enum request_compare *cmp, struct llsr_err *e)
 	}
 	return err_set(e, 400, "invalid_field",
 		       "field 'compare' must be \"lines\", \"exact\", "
-		       "\"tokens\" or \"float\"");
+		       "\"tokens\", \"float\" or \"checker\"");
 }
 
 /* Reads the optional tolerance `name`: a finite number in [0, 1e300]. */
@@ -288,6 +293,52 @@ tol_field(json_object *obj, const char *name, double *val, struct llsr_err *e)
 static int int_field(json_object *obj, const char *name, long min, long max,
 		     long *val, struct llsr_err *e);
 
+/* The client's checker and its limits: "checker" goes with compare
+ * "checker", and compare "checker" needs it. */
+static int
+checker_fields(struct request *r, json_object *obj, const struct config *cfg,
+	       struct llsr_err *e)
+{
+	static const char *const own[] = {"checker", "checker_timeout_ms",
+					  "checker_memory_mb",
+					  "checker_output_limit", NULL};
+	json_object *v;
+	size_t i;
+
+	r->checker_timeout_ms = cfg->checker_timeout_ms;
+	r->checker_memory_mb = cfg->checker_memory_mb;
+	r->checker_output_limit = cfg->checker_output_bytes;
+	if (r->compare != REQUEST_COMPARE_CHECKER) {
+		for (i = 0; own[i]; i++)
+			if (json_object_object_get_ex(obj, own[i], &v) && v)
+				return err_set(
+					e, 400, "conflicting_fields",
+					"field '%s' needs compare "
+					"\"checker\", not \"%s\"",
+					own[i],
+					request_compare_name(r->compare));
+		return 0;
+	}
+	if (!json_object_object_get_ex(obj, "checker", &v) || !v)
+		return err_set(e, 400, "missing_field",
+			       "field 'checker' is required with compare "
+			       "\"checker\"");
+	if (decode_field(obj, "checker", 1, &r->checker, &r->checker_len, e) <
+	    0)
+		return -1;
+	if (r->checker_len == 0)
+		return err_set(e, 400, "invalid_field",
+			       "field 'checker' must not be empty");
+	if (int_field(obj, "checker_timeout_ms", MIN_TIMEOUT_MS,
+		      cfg->checker_timeout_ms, &r->checker_timeout_ms, e) < 0 ||
+	    int_field(obj, "checker_memory_mb", MIN_MEMORY_MB,
+		      cfg->checker_memory_mb, &r->checker_memory_mb, e) < 0 ||
+	    int_field(obj, "checker_output_limit", 1, cfg->checker_output_bytes,
+		      &r->checker_output_limit, e) < 0)
+		return -1;
+	return 0;
+}
+
 /* The program cases of a request and their settings. A request with
  * "cases" runs its code as a program once per case; "tests", "stdin" and
  * "entry_point" mean something else and are refused next to it. */
@@ -297,9 +348,16 @@ parse_cases(struct request *r, json_object *obj, const struct config *cfg,
 {
 	static const char *const other[] = {"tests", "stdin", "entry_point",
 					    NULL};
-	static const char *const settings[] = {
-		"compare",	   "abs_tol",		"rel_tol",
-		"case_timeout_ms", "case_output_limit", NULL};
+	static const char *const settings[] = {"compare",
+					       "abs_tol",
+					       "rel_tol",
+					       "case_timeout_ms",
+					       "case_output_limit",
+					       "checker",
+					       "checker_timeout_ms",
+					       "checker_memory_mb",
+					       "checker_output_limit",
+					       NULL};
 	json_object *list;
 	size_t i, n;
 
@@ -345,7 +403,8 @@ parse_cases(struct request *r, json_object *obj, const struct config *cfg,
 	    int_field(obj, "case_timeout_ms", MIN_TIMEOUT_MS,
 		      cfg->case_timeout_ms, &r->case_timeout_ms, e) < 0 ||
 	    int_field(obj, "case_output_limit", 1, cfg->max_case_bytes,
-		      &r->case_output_limit, e) < 0)
+		      &r->case_output_limit, e) < 0 ||
+	    checker_fields(r, obj, cfg, e) < 0)
 		return -1;
 	return 0;
 }
@@ -769,5 +828,6 @@ request_release(struct request *r)
 		free(r->cases[i].expected_b64);
 	}
 	free(r->cases);
+	free(r->checker);
 	memset(r, 0, sizeof(*r));
 }

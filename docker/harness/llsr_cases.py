@@ -15,7 +15,9 @@ Verdicts per case: passed, wrong_answer, runtime_error (exit code or
 signal), timeout (its CPU time past case_timeout_ms or its wall-clock time
 past case_wall_ms), memory_limit (a MemoryError under its memory limit, or
 the kernel's OOM killer), output_limit (stdout past case_output_limit), and
-not_run. time_ms is user + system CPU time and memory_kb the peak RSS, both
+not_run. With compare "checker" a case that got through waits as
+"checking" until every case ended; llsr_checker then decides it (passed,
+wrong_answer or checker_error). time_ms is user + system CPU time and memory_kb the peak RSS, both
 from wait4()'s rusage (the program and the children it waited for).
 """
 
@@ -137,6 +139,7 @@ class CaseRun:
         self.running = []
         self.run_timeout = False
         self.first_failure = None   # lowest index of a case that failed
+        self.out_limit = cfg["case_output_limit"]
         self.oom0 = llsr_procs.oom_counters()
 
     # -- the loop --------------------------------------------------------------
@@ -157,21 +160,34 @@ class CaseRun:
                 self.run_timeout = True
                 for c in list(self.running):
                     self.kill(c, "timeout")
-        if self.first_failure is not None and self.cfg["stop"]:
-            for c in self.cases[self.first_failure + 1:]:
-                c.status = "not_run"
+
+    def apply_stop(self):
+        """stop_on_first_failure: every case after the first that did not
+        pass is not_run (even one that had finished)."""
+        if not self.cfg["stop"]:
+            return
+        for c in self.cases:
+            if c.status not in ("passed", "not_run"):
+                for o in self.cases[c.index + 1:]:
+                    o.status = "not_run"
+                return
 
     def launch(self, c):
-        code_fd = llsr_setup.memfd(self.cfg["code"], "solution")
-        in_fd = llsr_setup.memfd(c.stdin, "stdin")
+        mem = self.cfg["memory_mb"] or 0
+        self.spawn(c, [str(mem), self.cfg["memory_rlimit"]], BOOT, self.cfg["code"],
+                   llsr_procs.child_env(), None, "solution", c.stdin)
+
+    def spawn(self, c, args, boot, source, env, cwd, name, stdin=b""):
+        """Start c's process: the interpreter running boot, which reads
+        source from a memfd; stdin a memfd holding stdin."""
+        code_fd = llsr_setup.memfd(source, name)
+        in_fd = llsr_setup.memfd(stdin, "stdin")
         try:
-            mem = self.cfg["memory_mb"] or 0
             p = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", BOOT, str(code_fd), str(mem),
-                 self.cfg["memory_rlimit"]],
+                [sys.executable, "-I", "-S", "-c", boot, str(code_fd)] + args,
                 stdin=in_fd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 pass_fds=(code_fd,), close_fds=True, start_new_session=True,
-                env=llsr_procs.child_env())
+                env=env, cwd=cwd)
         finally:
             os.close(code_fd)
             os.close(in_fd)
@@ -230,7 +246,7 @@ class CaseRun:
             return
         if c.fds[fd] == "out":
             c.out += data
-            if len(c.out) > self.cfg["case_output_limit"]:
+            if len(c.out) > self.out_limit:
                 self.kill(c, "output_limit")
         else:
             c.err_total += len(data)
@@ -298,7 +314,7 @@ class CaseRun:
             c.time_ms = (ru.ru_utime + ru.ru_stime) * 1000.0
             c.memory_kb = int(ru.ru_maxrss)
         self.judge(c, status)
-        if c.status != "passed" and c.status != "not_run":
+        if c.status not in ("passed", "not_run", "checking"):
             if self.first_failure is None or c.index < self.first_failure:
                 self.first_failure = c.index if self.cfg["stop"] else None
             if self.cfg["stop"]:
@@ -350,6 +366,9 @@ class CaseRun:
             c.status = "runtime_error"
             c.message = "exited with code %d" % c.exit_code
             return
+        if self.cfg["compare"] == "checker":
+            c.status = "checking"   # llsr_checker, once every case ended
+            return
         diff = llsr_compare.compare(c.expected, bytes(c.out), self.cfg["compare"],
                                     self.cfg["abs_tol"], self.cfg["rel_tol"])
         if diff is None:
@@ -368,15 +387,22 @@ class CaseRun:
     # -- the report ------------------------------------------------------------
 
     def report(self, caps, keep=None):
+        error = None
+        bad = [c for c in self.cases if c.status == "checker_error"]
         if self.run_timeout:
             status = "timeout"
+        elif bad:
+            status = "error"
+            error = {"type": "CheckerError", "line": None, "traceback": None,
+                     "message": _cap("case %d: %s" % (bad[0].index, bad[0].message),
+                                     caps[1])}
         elif all(c.status == "passed" for c in self.cases):
             status = "passed"
         else:
             status = "failed"
         return {"status": status, "tests": [],
                 "cases": [c.record(caps) for c in self.cases],
-                "error": None, "oom_killed": any(
+                "error": error, "oom_killed": any(
                     c.status == "memory_limit" and c.signal == "SIGKILL"
                     for c in self.cases),
                 "stdout": "", "stdout_truncated": False,
@@ -384,13 +410,17 @@ class CaseRun:
                 "exit_code": 0, "isolation": "process"}
 
 
-def run(cfg, t0):
+def run(cfg, t0, check=None):
     """Run the cases of cfg (llsr_frame.job_cfg); returns the report maker
-    for llsr_report.encode_report."""
+    for llsr_report.encode_report. With compare "checker", check(run)
+    (llsr_checker.check) decides the cases left "checking"."""
     r = CaseRun(cfg, t0)
     try:
         r.run()
     finally:
         for c in list(r.running):
             r.kill(c, "timeout")
+    if cfg["compare"] == "checker":
+        check(r)
+    r.apply_stop()
     return r.report

@@ -148,7 +148,7 @@ def job_cfg(j, top, err, where=""):
 
 
 MAX_CASES = 100000
-COMPARE_MODES = ("lines", "exact", "tokens", "float")
+COMPARE_MODES = ("lines", "exact", "tokens", "float", "checker")
 
 
 def cases_cfg(j, cfg, err, where, b64):
@@ -190,6 +190,23 @@ def cases_cfg(j, cfg, err, where, b64):
         _integer(j, "case_wall_ms", cfg["case_timeout_ms"], 2 * 86400000, err, where)
     cfg["case_output_limit"] = _integer(j, "case_output_limit", 0, 1 << 30, err, where)
     cfg["parallel"] = min(_integer(j, "parallel", 1, 1 << 20, err, where), MAX_PARALLEL)
+    cfg["checker"] = None
+    if cmp == "checker":
+        # The client's checker (llsr_checker) and its limits.
+        if not isinstance(j.get("checker"), str) or not j["checker"]:
+            err.args = ("%scompare checker needs a checker" % where,)
+            raise err
+        cfg["checker"] = job_b64(j, "checker", err, where)
+        cfg["checker_timeout_ms"] = _integer(j, "checker_timeout_ms", 1, 86400000, err, where)
+        cfg["checker_wall_ms"] = llsr_clock.wall_ms(cfg["checker_timeout_ms"]) \
+            if j.get("checker_wall_ms") is None else \
+            _integer(j, "checker_wall_ms", cfg["checker_timeout_ms"], 2 * 86400000, err, where)
+        cfg["checker_memory_mb"] = _integer(j, "checker_memory_mb", 16, 1 << 20, err, where)
+        cfg["checker_output_limit"] = _integer(j, "checker_output_limit", 1, 1 << 30,
+                                               err, where)
+    elif j.get("checker") is not None:
+        err.args = ("%schecker needs compare checker" % where,)
+        raise err
 
 
 def job_b64(j, key, err, where):

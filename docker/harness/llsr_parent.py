@@ -17,6 +17,7 @@ import threading
 import time
 
 import llsr_cases
+import llsr_checker
 import llsr_frame
 import llsr_plan
 import llsr_procs
@@ -136,7 +137,7 @@ def run_frame(raw, t0, pre):
     if cfg["cases"] is not None:
         # The program runs afresh per case; no judge, no solution server.
         llsr_procs.discard(pre)
-        report = llsr_cases.run(cfg, t0)
+        report = llsr_cases.run(cfg, t0, llsr_checker.check)
         llsr_procs.final_sweep()
         llsr_report.write_out(llsr_report.encode_report(
             nonce, report, cfg["report_limit"]))

@@ -74,6 +74,10 @@ struct config {
 	long max_cases;	      /* cases in one request */
 	long max_case_bytes;  /* one case's stdin, expected output, stdout */
 	long case_timeout_ms; /* cap and default CPU time of one case */
+	/* The client's checker (compare "checker"): caps a client may lower */
+	long checker_timeout_ms;   /* CPU time of one checker run */
+	long checker_memory_mb;	   /* its own memory limit */
+	long checker_output_bytes; /* its stdout kept (the message's source) */
 
 	/* HTTP */
 	long max_body_bytes;

@@ -21,7 +21,8 @@ enum request_compare {
 	REQUEST_COMPARE_LINES,	/* "lines", the default */
 	REQUEST_COMPARE_EXACT,	/* "exact" */
 	REQUEST_COMPARE_TOKENS, /* "tokens" */
-	REQUEST_COMPARE_FLOAT	/* "float" */
+	REQUEST_COMPARE_FLOAT,	/* "float" */
+	REQUEST_COMPARE_CHECKER /* "checker": the client's checker program */
 };
 
 /* One program case: its input and the output it must give. The base64
@@ -58,9 +59,17 @@ struct request {
 	double abs_tol, rel_tol;
 	long case_timeout_ms;	/* CPU time of one case, <= the cap */
 	long case_output_limit; /* bytes of a case's stdout */
+	/* compare "checker": its source (decoded, NUL-terminated; NULL
+	 * otherwise) and its limits, each <= the server's cap. */
+	unsigned char *checker;
+	size_t checker_len;
+	long checker_timeout_ms;
+	long checker_memory_mb;
+	long checker_output_limit;
 };
 
-/* "lines", "exact", "tokens" or "float": the word on the wire. */
+/* "lines", "exact", "tokens", "float" or "checker": the word on the
+ * wire. */
 const char *request_compare_name(enum request_compare c);
 
 /* "process" or "in_process": the word on the wire and in the answer. */
@@ -85,9 +94,9 @@ struct request_set {
  * 0. On bad input returns -1 with e set to a 4xx: invalid_json,
  * missing_field, invalid_base64 (naming the field and byte offset),
  * invalid_field, conflicting_fields ("cases" next to "tests", "stdin" or
- * "entry_point"), unsupported_language or batch_too_costly; rs is left
- * empty. An element's error names it: the message starts with
- * "submissions[i]: " and e->index is i. */
+ * "entry_point"; "checker" with another compare mode), unsupported_language or
+ * batch_too_costly; rs is left empty. An element's error names it: the message
+ * starts with "submissions[i]: " and e->index is i. */
 int request_parse_set(struct request_set *rs, const char *body, size_t len,
 		      const struct config *cfg, struct llsr_err *e);
 void request_set_release(struct request_set *rs);

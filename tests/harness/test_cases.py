@@ -145,9 +145,61 @@ def harness_runs():
         "bad base64 in a case is a bad frame", rep or out)
 
 
+# A special judge: any permutation of the expected numbers is right.
+CHECKER = (b"import sys\n"
+           b"inp, exp, act = (open(p, 'rb').read() for p in sys.argv[1:4])\n"
+           b"if b'crash' in inp:\n    raise ValueError('checker bug')\n"
+           b"if b'spin' in inp:\n    while True:\n        pass\n"
+           b"if b'two' in inp:\n    print('two is no verdict'); sys.exit(2)\n"
+           b"if sorted(exp.split()) == sorted(act.split()):\n"
+           b"    print('ok: a permutation'); sys.exit(0)\n"
+           b"print('not a permutation of', exp.decode().strip()); sys.exit(1)\n")
+ECHO = "import sys\nprint(sys.stdin.read().split('/')[0])\n"
+
+
+def checker_runs():
+    def run(cases, **kw):
+        kw = dict(dict(compare="checker", checker=base64.b64encode(CHECKER).decode(),
+                       checker_timeout_ms=300, checker_memory_mb=256,
+                       checker_output_limit=4096), **kw)
+        return run_cases(ECHO, cases, **kw)
+    rep, out = run([(b"1 2 3", b"3 1 2"), (b"1 2", b"1 3", "wrong"), (b"1/crash", b"1"),
+                    (b"1/spin", b"1"), (b"1/two", b"1"), (b"x", b"x")])
+    got = [c["status"] for c in rep["cases"]] if rep else out
+    tap(got == ["passed", "wrong_answer", "checker_error", "checker_error",
+                "checker_error", "passed"],
+        "checker: accept, reject, crash, timeout, exit 2: %s" % (got,), rep)
+    if rep:
+        cs = rep["cases"]
+        tap(cs[0]["message"] == "ok: a permutation"
+            and cs[1]["message"] == "not a permutation of 1 3",
+            "checker: its first line of output is the message", cs[:2])
+        tap("ValueError: checker bug" in (cs[2]["message"] or "")
+            and "time limit" in (cs[3]["message"] or "")
+            and "code 2" in (cs[4]["message"] or ""),
+            "checker_error messages say what went wrong", cs[2:5])
+        tap(rep["status"] == "error" and rep["error"]["type"] == "CheckerError"
+            and rep["error"]["message"].startswith("case 2: "),
+            "a checker_error makes the run error, type CheckerError", rep)
+    rep, out = run([(b"1 2", b"2 1"), (b"1", b"1")])
+    tap(rep and rep["status"] == "passed", "checker: all accepted, run passed", rep or out)
+    rep, out = run([(b"1", b"2"), (b"1", b"1"), (b"1", b"1")],
+                   stop_on_first_failure=True, parallel=1)
+    got = [c["status"] for c in rep["cases"]] if rep else out
+    tap(got == ["wrong_answer", "not_run", "not_run"] and rep["status"] == "failed",
+        "checker with stop_on_first_failure: %s" % (got,), rep)
+    rep, out = run_cases(ECHO, [(b"1", b"1")], compare="checker")
+    tap(rep and rep["status"] == "error" and "checker" in rep["error"]["message"],
+        "compare checker without a checker is a bad frame", rep or out)
+    rep, out = run_cases(ECHO, [(b"1", b"1")], checker="eA==")
+    tap(rep and rep["status"] == "error" and "checker" in rep["error"]["message"],
+        "a checker without compare checker is a bad frame", rep or out)
+
+
 def main():
     compare_modes()
     harness_runs()
+    checker_runs()
     print("1..%d" % len(RESULTS))
     return 0 if all(RESULTS) else 1
 

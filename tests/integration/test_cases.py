@@ -11,7 +11,10 @@ order of results; the figures (a program holding 100 MiB reports
 memory_kb within 10 % of it, a 0.5 s CPU busy loop reports time_ms in
 450-600); the 400s of the request; and programs that hunt for the expected
 output (/proc/1/mem, every process's environ, cmdline and descriptors,
-files) and must not pass. Needs the default caps of conf/
+files) and must not pass; a client's checker (compare "checker"):
+accepting, rejecting with its message, crashing and running out of time
+(checker_error), and hostile programs whose daemons rewrite files and
+descriptors or kill processes while the checker would run. Needs the default caps of conf/
 (max_cases 1000, max_case_bytes 1 MiB, memory_mb 256); case_timeout_ms
 is --case-timeout-cap (default 2000).
 """
@@ -401,7 +404,15 @@ def refusals(s):
     s.refused("compare without cases is a 400", {"code": code, "compare": "exact"},
               "invalid_field", "needs 'cases'")
     s.refused("an unknown compare mode is a 400",
-              {"code": code, "cases": one, "compare": "checker"}, "invalid_field", "compare")
+              {"code": code, "cases": one, "compare": "diff"}, "invalid_field", "compare")
+    s.refused("compare checker without a checker is a 400 missing_field",
+              {"code": code, "cases": one, "compare": "checker"}, "missing_field", "'checker'")
+    s.refused("a checker without compare checker is a 400 conflicting_fields",
+              {"code": code, "cases": one, "checker": b64("pass\n")}, "conflicting_fields",
+              "compare \"checker\"")
+    s.refused("checker_timeout_ms over the server's cap (5000) is a 400",
+              {"code": code, "cases": one, "compare": "checker", "checker": b64("pass\n"),
+               "checker_timeout_ms": 5001}, "invalid_field", "checker_timeout_ms")
     s.refused("case_timeout_ms over the server's cap (%d) is a 400" % s.cap,
               {"code": code, "cases": one, "case_timeout_ms": s.cap + 1}, "invalid_field",
               "case_timeout_ms")
@@ -430,6 +441,165 @@ def refusals(s):
               {"submissions": [{"code": code, "cases": one}]}, "invalid_field", "batch")
 
 
+# A special judge: any order of the expected numbers is right. Its message
+# says how many other processes it saw (none but P, PID 1, and itself may
+# be alive while a checker runs).
+CHECKER = r"""
+import os, sys, time
+inp, exp, act = (open(p, "rb").read() for p in sys.argv[1:4])
+if b"crash" in inp:
+    raise ValueError("checker bug")
+if b"spin" in inp:
+    while True:
+        pass
+others = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, os.getpid())]
+verdict = sorted(exp.split()) == sorted(act.split())
+print("%s; others: %d; actual %r" % ("a permutation" if verdict else "not a permutation",
+                                      len(others), act.strip().decode(errors="replace")))
+sys.exit(0 if verdict else 1)
+"""
+
+# What a hostile program leaves behind. It prints the wrong answer "41"
+# (the right one, in the expected output, is "42") and forks a daemon of a
+# session of its own that, for 20 s, rewrites every file it can reach in
+# /tmp (MODE "files"), and also every descriptor of every other process
+# (MODE "all") with "42", or SIGKILLs every other process (MODE "kill"),
+# from the moment the case's own process ended: what a checker reads or is
+# would change if it ran beside it. It also leaves files a careless interpreter would
+# run (sitecustomize.py, usercustomize.py) that accept everything.
+TAMPER = r"""
+import os, signal, sys, time
+MODE = %r
+CASE = os.getpid()
+ACCEPT = "import sys\nprint('accepted by a planted file')\nsys.exit(0)\n"
+for name in ("sitecustomize.py", "usercustomize.py", "checker.py", "actual"):
+    try:
+        with open(os.path.join("/tmp", name), "w") as f:
+            f.write(ACCEPT if name.endswith(".py") else "42\n")
+    except OSError:
+        pass
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        for fd in (0, 1, 2):
+            os.close(fd)
+        me = os.getpid()
+        end = time.monotonic() + 5
+        while os.path.exists("/proc/%%d" %% CASE) and time.monotonic() < end:
+            time.sleep(0.005)
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            for d, dirs, files in os.walk("/tmp"):
+                for f in files:
+                    try:
+                        with open(os.path.join(d, f), "w") as h:
+                            h.write("42\n")
+                    except OSError:
+                        pass
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit() or int(pid) in (1, me):
+                    continue
+                if MODE == "kill":
+                    try:
+                        os.kill(int(pid), signal.SIGKILL)
+                    except OSError:
+                        pass
+                    continue
+                if MODE != "all":
+                    continue
+                try:
+                    fds = os.listdir("/proc/%%s/fd" %% pid)
+                except OSError:
+                    fds = []
+                for fd in fds:
+                    try:
+                        with open("/proc/%%s/fd/%%s" %% (pid, fd), "w") as h:
+                            h.write("42\n")
+                    except OSError:
+                        pass
+        os._exit(0)
+    os._exit(0)
+os.wait()
+print("41")
+"""
+
+# The control (put before TAMPER): a case that runs once the daemon is out and watches a file
+# of its own in /tmp; it prints what the file holds once the daemon
+# rewrote it (within 5 s), else what it wrote.
+PROBE = r"""
+import os, sys, time
+if sys.stdin.read().strip() == "probe":
+    p = "/tmp/probe-%d" % os.getpid()
+    with open(p, "w") as f:
+        f.write("41\n")
+    end = time.monotonic() + 5
+    while time.monotonic() < end:
+        with open(p) as f:
+            got = f.read().strip()
+        if got not in ("41", ""):  # (the daemon truncates, then writes)
+            break
+        time.sleep(0.01)
+    print(got)
+    sys.exit(0)
+"""
+
+
+def checkers(s):
+    chk = b64(CHECKER)
+    body = s.run("checker: accepts another right answer, rejects a wrong one with its "
+                 "message; a crash and a timeout are checker_error, not the solution's",
+                 {"code": b64(ECHO), "compare": "checker", "checker": chk,
+                  "checker_timeout_ms": 1000,  # (its wall clock 2.5 s: loaded hosts)
+                  "cases": [case("1 2 3\n", "3 2 1\n"), case("1 3\n", "1 2\n"),
+                            case("1 crash\n", "1\n"), case("1 spin\n", "1\n")]},
+                 "error", ["passed", "wrong_answer", "checker_error", "checker_error"])
+    cs = body.get("cases", []) if isinstance(body, dict) else []
+    if len(cs) == 4:
+        s.tap((cs[0].get("message") or "").startswith("a permutation")
+              and (cs[1].get("message") or "").startswith("not a permutation"),
+              "checker: the first line of its output is the case's message", cs[:2])
+        s.tap("ValueError: checker bug" in (cs[2].get("message") or "")
+              and "time limit" in (cs[3].get("message") or ""),
+              "checker_error says why (the checker's exception; its time limit)", cs[2:])
+        err = body.get("error") or {}
+        s.tap(err.get("type") == "CheckerError"
+              and err.get("message", "").startswith("case 2: "),
+              "a checker_error makes the run error, type CheckerError, naming the case",
+              body.get("error"))
+    s.run("checker: every case accepted, the run passed",
+          {"code": b64(ECHO), "compare": "checker", "checker": chk,
+           "cases": [case("1 2\n", "2 1\n"), case("5\n", "5\n")]},
+          "passed", ["passed", "passed"],
+          lambda b: "" if b.get("summary", {}).get("passed") == 2 else "summary")
+    s.run("checker with stop_on_first_failure: the cases after a rejected one are not_run",
+          {"code": b64(ECHO), "compare": "checker", "checker": chk,
+           "stop_on_first_failure": True,
+           "cases": [case("1\n", "1\n"), case("1\n", "2\n"), case("3\n", "3\n")]},
+          "failed", ["passed", "wrong_answer", "not_run"])
+    s.run("checker: a program that crashes is a runtime_error, its checker never runs",
+          {"code": b64("raise SystemExit(3)\n"), "compare": "checker", "checker": chk,
+           "cases": [case("1\n", "1\n")]},
+          "failed", ["runtime_error"])
+    # The control: the daemon outlives the case that forked it and rewrites
+    # a file another case reads.
+    s.run("control: a hostile program's daemon outlives its case and rewrites /tmp "
+          "(another case's file reads 42)",
+          {"code": b64(PROBE + TAMPER % "files"), "timeout_ms": 10000,
+           "cases": [case("", "41\n"), case("probe\n", "42\n")]},
+          "passed", ["passed", "passed"])
+    for mode in ("all", "kill"):
+        what = "SIGKILLs every other process" if mode == "kill" else \
+            "rewrites /tmp and every process's descriptors with the right answer"
+        s.run("checker: a wrong answer stays wrong when the program's daemon %s and "
+              "planted sitecustomize.py; the checker saw no other process" % what,
+              {"code": b64(TAMPER % mode), "compare": "checker", "checker": chk,
+               "cases": [case("", "42\n")]},
+              "failed", ["wrong_answer"],
+              lambda b: "" if all("others: 0; actual '41'" in (c.get("message") or "")
+                                  for c in b["cases"])
+              else "messages %s" % [c.get("message") for c in b["cases"]])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
@@ -444,6 +614,7 @@ def main():
     verdicts(s)
     figures(s)
     hunters(s)
+    checkers(s)
     return s.tap.finish()
 
 

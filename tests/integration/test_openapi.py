@@ -18,7 +18,7 @@ lighttpd or Apache), 501 (an unknown method, which no OpenAPI operation
 can name), 503 overloaded and uid_exhausted (test_lifecycle.py,
 test_uids.py), Apache's own 414 and 417.
 
-usage: test_openapi.py --bin PATH/ll-solution-runner [--port 20260]
+usage: test_openapi.py --bin PATH/ll-solution-runner [--port 20260] [--image TAG]
        (uses port .. port + 2)
 """
 import argparse
@@ -176,7 +176,33 @@ def suite_real(port, ck):
         "compare": "float", "abs_tol": 0.001, "rel_tol": 0.001, "case_timeout_ms": 1000,
         "case_output_limit": 1000, "timeout_ms": 5000, "memory_mb": 128})),
         "POST", "/run_code", 200)
+    # A client's checker: accepted, rejected with its message, and a
+    # checker that exits 2 (checker_error, run error CheckerError).
+    a = request(port, "POST", "/run_code", body({
+        "code": b64("print(input())\n"),
+        "cases": [{"stdin": b64("1 2\n"), "expected_stdout": b64("2 1\n")},
+                  {"stdin": b64("1 3\n"), "expected_stdout": b64("1 2\n")},
+                  {"stdin": b64("fail\n"), "expected_stdout": b64("x\n")}],
+        "compare": "checker", "checker_timeout_ms": 1000, "checker_memory_mb": 64,
+        "checker_output_limit": 1000,
+        "checker": b64("import sys\nexp, act = (open(p).read().split() for p in sys.argv[2:])\n"
+                       "if act == ['fail']:\n    sys.exit(2)\n"
+                       "print('ok' if sorted(exp) == sorted(act) else 'no')\n"
+                       "sys.exit(sorted(exp) != sorted(act))\n")}))
+    ck.check("real: program cases with a checker", a, "POST", "/run_code", 200)
+    try:
+        got = [c["status"] for c in json.loads(a.body)["cases"]]
+    except (ValueError, KeyError, TypeError):
+        got = None
+    tap(got == ["passed", "wrong_answer", "checker_error"],
+        "real: the checker's answer has the statuses it was made to give: %s" % (got,))
+    one = [{"expected_stdout": ""}]
     for name, b, code in (
+            ("compare checker without checker",
+             body({"code": b64("pass"), "cases": one, "compare": "checker"}), "missing_field"),
+            ("checker without compare checker",
+             body({"code": b64("pass"), "cases": one, "checker": b64("pass")}),
+             "conflicting_fields"),
             ("not JSON", b"{nope", "invalid_json"),
             ("no code", body({"tests": ""}), "missing_field"),
             ("bad base64", body({"code": "abc!"}), "invalid_base64"),
@@ -267,12 +293,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--port", type=int, default=20260)
+    ap.add_argument("--image", help="the sandbox image (config key image)")
     a = ap.parse_args()
     binary = os.path.abspath(a.bin)
     if jsonschema is None:
         tap.skip("OpenAPI answers", "python3-jsonschema is not installed")
         return tap.finish()
-    st = Stack(binary, a.port, ["max_body_bytes = 65536"], workers=1)
+    st = Stack(binary, a.port, ["max_body_bytes = 65536"]
+               + (["image = %s" % a.image] if a.image else []), workers=1)
     try:
         ans = request(a.port, "GET", "/openapi.json")
         try:

@@ -107,6 +107,9 @@ assert_config_eq(const struct config *a, const struct config *b)
 	N(max_cases);
 	N(max_case_bytes);
 	N(case_timeout_ms);
+	N(checker_timeout_ms);
+	N(checker_memory_mb);
+	N(checker_output_bytes);
 	N(max_body_bytes);
 	N(auth_ntokens);
 	ck_assert(!memcmp(a->auth_tokens, b->auth_tokens,
@@ -161,6 +164,9 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c.max_cases, 1000);
 	ck_assert_int_eq(c.max_case_bytes, 1048576);
 	ck_assert_int_eq(c.case_timeout_ms, 2000);
+	ck_assert_int_eq(c.checker_timeout_ms, 5000);
+	ck_assert_int_eq(c.checker_memory_mb, 256);
+	ck_assert_int_eq(c.checker_output_bytes, 65536);
 	ck_assert_int_eq(c.max_body_bytes, 4194304);
 	ck_assert_int_eq(c.log_target, CONFIG_LOG_STDERR);
 	ck_assert_int_eq(c.log_level, LOG_LVL_INFO);
@@ -350,6 +356,7 @@ static const struct {
 	{"report_limit_bytes", "268435457", "out of range"},
 	{"max_cases", "0", "out of range"},
 	{"case_timeout_ms", "99", "out of range"},
+	{"checker_timeout_ms", "600001", "out of range"},
 	{"max_body_bytes", "1023", "out of range"},
 	{"max_body_bytes", "268435457", "out of range"},
 	{"max_body_bytes", "4194304x", "not an integer"},

@@ -670,6 +670,30 @@ START_TEST(frame_cases)
 	ck_assert(json_object_get_double(json_object_object_get(
 			  job, "abs_tol")) == REQUEST_ABS_TOL);
 	ck_assert(json_object_object_get_ex(job, "memory_mb", &v));
+	ck_assert(!json_object_object_get_ex(job, "checker", NULL));
+	json_object_put(job);
+	/* A checker goes with its limits. */
+	job = frame_job("{\"code\":\"\",\"cases\":[{\"expected_stdout\":\"\"}],"
+			"\"compare\":\"checker\",\"checker\":\"eA==\","
+			"\"checker_timeout_ms\":300,\"checker_memory_mb\":64}");
+	ck_assert_str_eq(
+		json_object_get_string(json_object_object_get(job, "compare")),
+		"checker");
+	ck_assert_str_eq(
+		json_object_get_string(json_object_object_get(job, "checker")),
+		"eA==");
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(
+				 job, "checker_timeout_ms")),
+			 300);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(
+				 job, "checker_wall_ms")),
+			 1100);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(
+				 job, "checker_memory_mb")),
+			 64);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(
+				 job, "checker_output_limit")),
+			 65536);
 	json_object_put(job);
 	/* Without cases, none of it. */
 	job = frame_job("{\"code\":\"\"}");
@@ -708,8 +732,9 @@ START_TEST(cases_report)
 	json_object_put(r);
 	/* Every verdict is known; others are refused. */
 	static const char *const ok[] = {
-		"passed",	"wrong_answer", "runtime_error", "timeout",
-		"memory_limit", "output_limit", "not_run",	 NULL};
+		"passed",  "wrong_answer",  "runtime_error",
+		"timeout", "memory_limit",  "output_limit",
+		"not_run", "checker_error", NULL};
 	for (size_t i = 0; ok[i]; i++) {
 		char text[1024];
 

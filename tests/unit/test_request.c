@@ -625,7 +625,7 @@ START_TEST(cases_refused)
 		     "\"name\":7}]}",
 		     400, "invalid_field", "cases[0].name");
 	snprintf(body, sizeof(body),
-		 "{\"code\":\"\",\"cases\":%s,\"compare\":\"checker\"}", one);
+		 "{\"code\":\"\",\"cases\":%s,\"compare\":\"diff\"}", one);
 	expect_error(body, 400, "invalid_field", "compare");
 	snprintf(body, sizeof(body),
 		 "{\"code\":\"\",\"cases\":%s,\"abs_tol\":-1}", one);
@@ -641,6 +641,82 @@ START_TEST(cases_refused)
 	expect_error(body, 400, "invalid_field", "case_output_limit");
 	expect_error("{\"submissions\":[{\"code\":\"\",\"cases\":[]}]}", 400,
 		     "invalid_field", "batch");
+}
+END_TEST
+
+/* compare "checker" and the field "checker" go together. */
+START_TEST(cases_checker)
+{
+	static const char one[] = "[{\"expected_stdout\":\"\"}]";
+	char body[256];
+
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"cases\":%s,\"compare\":\"checker\","
+		 "\"checker\":\"eA==\"}",
+		 one);
+	ck_assert_int_eq(parse(body), 0);
+	ck_assert_int_eq(req.compare, REQUEST_COMPARE_CHECKER);
+	ck_assert_str_eq(request_compare_name(req.compare), "checker");
+	ck_assert_uint_eq(req.checker_len, 1);
+	ck_assert_str_eq((const char *)req.checker, "x");
+	ck_assert_int_eq(req.checker_timeout_ms, cfg.checker_timeout_ms);
+	ck_assert_int_eq(req.checker_memory_mb, cfg.checker_memory_mb);
+	ck_assert_int_eq(req.checker_output_limit, cfg.checker_output_bytes);
+	request_release(&req);
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"cases\":%s,\"compare\":\"checker\","
+		 "\"checker\":\"eA==\",\"checker_timeout_ms\":100,"
+		 "\"checker_memory_mb\":16,\"checker_output_limit\":1}",
+		 one);
+	ck_assert_int_eq(parse(body), 0);
+	ck_assert_int_eq(req.checker_timeout_ms, 100);
+	ck_assert_int_eq(req.checker_memory_mb, 16);
+	ck_assert_int_eq(req.checker_output_limit, 1);
+	request_release(&req);
+	/* One without the other. */
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"cases\":%s,\"compare\":\"checker\"}", one);
+	expect_error(body, 400, "missing_field", "'checker'");
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"cases\":%s,\"checker\":\"eA==\"}", one);
+	expect_error(body, 400, "conflicting_fields", "\"lines\"");
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"cases\":%s,\"compare\":\"exact\","
+		 "\"checker\":\"eA==\"}",
+		 one);
+	expect_error(body, 400, "conflicting_fields", "\"exact\"");
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"cases\":%s,\"checker_timeout_ms\":100}",
+		 one);
+	expect_error(body, 400, "conflicting_fields", "checker_timeout_ms");
+	expect_error("{\"code\":\"\",\"checker\":\"eA==\"}", 400,
+		     "invalid_field", "needs 'cases'");
+	/* Its own errors, and its limits: lower, never higher. */
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"cases\":%s,\"compare\":\"checker\","
+		 "\"checker\":\"\"}",
+		 one);
+	expect_error(body, 400, "invalid_field", "empty");
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"cases\":%s,\"compare\":\"checker\","
+		 "\"checker\":\"@\"}",
+		 one);
+	expect_error(body, 400, "invalid_base64", "'checker'");
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"cases\":%s,\"compare\":\"checker\","
+		 "\"checker\":\"eA==\",\"checker_timeout_ms\":5001}",
+		 one);
+	expect_error(body, 400, "invalid_field", "checker_timeout_ms");
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"cases\":%s,\"compare\":\"checker\","
+		 "\"checker\":\"eA==\",\"checker_memory_mb\":257}",
+		 one);
+	expect_error(body, 400, "invalid_field", "checker_memory_mb");
+	snprintf(body, sizeof(body),
+		 "{\"code\":\"\",\"cases\":%s,\"compare\":\"checker\","
+		 "\"checker\":\"eA==\",\"checker_output_limit\":0}",
+		 one);
+	expect_error(body, 400, "invalid_field", "checker_output_limit");
 }
 END_TEST
 
@@ -702,6 +778,7 @@ request_suite(void)
 	tcase_add_test(tc, program_or_tests);
 	tcase_add_test(tc, cases_parsed);
 	tcase_add_test(tc, cases_refused);
+	tcase_add_test(tc, cases_checker);
 	tcase_add_test(tc, cases_caps);
 	suite_add_tcase(s, tc);
 	return s;
