@@ -351,6 +351,15 @@ service_health(struct service *s, struct reply *rp)
 			       json_object_new_int64(s->cfg->max_case_bytes));
 	json_object_object_add(limits, "case_timeout_ms",
 			       json_object_new_int64(s->cfg->case_timeout_ms));
+	json_object_object_add(
+		limits, "checker_timeout_ms",
+		json_object_new_int64(s->cfg->checker_timeout_ms));
+	json_object_object_add(
+		limits, "checker_memory_mb",
+		json_object_new_int64(s->cfg->checker_memory_mb));
+	json_object_object_add(
+		limits, "checker_output_bytes",
+		json_object_new_int64(s->cfg->checker_output_bytes));
 	json_object_object_add(body, "limits", limits);
 	rp->status = 200;
 	rp->body = body;
