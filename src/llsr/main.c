@@ -187,7 +187,8 @@ add_case_src(struct opts *o, const char *in, const char *out, int pair)
 {
 	struct case_src *grown;
 
-	if (pair && !out) {
+	/* "--case in --compare x": OUT forgotten, not a file named so. */
+	if (pair && (!out || !strncmp(out, "--", 2))) {
 		fprintf(stderr, "llsr run: --case needs two files: IN OUT\n");
 		return -1;
 	}

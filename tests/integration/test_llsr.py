@@ -241,6 +241,10 @@ def check_cases(binary, url, d):
     rc, out, err = run(binary, "run", "--url", url, "--code", prog, "--case", one_in)
     tap(rc == 2 and "two files" in err, "--case with one file: exit 2", (rc, out, err))
     rc, out, err = run(binary, "run", "--url", url, "--code", prog, "--case", one_in,
+                       "--compare", "tokens")
+    tap(rc == 2 and "two files" in err, "--case IN --compare: OUT missing, exit 2",
+        (rc, out, err))
+    rc, out, err = run(binary, "run", "--url", url, "--code", prog, "--case", one_in,
                        os.path.join(d, "nonexistent.out"))
     tap(rc == 2 and "nonexistent.out" in err, "--case, a missing OUT: exit 2 naming it",
         (rc, out, err))
