@@ -75,6 +75,9 @@ struct evalset {
 	struct evalset_sample *samples;
 	size_t nsamples;
 	json_object *by_task; /* task_id -> problem index */
+	/* The compare mode sent with program cases (borrowed; NULL: the
+	 * server's); part of the key of a problem with cases. */
+	const char *compare;
 };
 
 void evalset_init(struct evalset *es);
@@ -106,7 +109,8 @@ int evalset_load_samples(struct evalset *es, const char *path, char *err,
 			 size_t errlen);
 
 /* Sets each sample's key: the SHA-256 of its code, its problem's tests and
- * entry point, and timeout_ms (0: the server's). Call before
+ * entry point (or its cases and es->compare), and timeout_ms (0: the
+ * server's). Call before
  * evalset_load_results and evalset_result_line. */
 void evalset_set_keys(struct evalset *es, long timeout_ms);
 

@@ -169,6 +169,10 @@ submission(struct eval *ev, size_t i, size_t *len)
 	if (p->cases &&
 	    json_object_object_add(o, "cases", json_object_get(p->cases)) < 0)
 		goto out;
+	if (p->cases && ev->o->compare &&
+	    json_object_object_add(o, "compare",
+				   json_object_new_string(ev->o->compare)) < 0)
+		goto out;
 	if (p->entry_point &&
 	    json_object_object_add(o, "entry_point",
 				   json_object_new_string(p->entry_point)) < 0)
@@ -792,6 +796,7 @@ cli_eval_run(struct cli_http *h, const struct cli_eval_opts *o, FILE *out)
 	}
 	if (check_tests(&ev) < 0)
 		goto fail;
+	ev.es.compare = o->compare;
 	evalset_set_keys(&ev.es, o->timeout_ms);
 	if (o->out) {
 		if (evalset_load_results(&ev.es, o->out, &res, ev.err,

@@ -563,10 +563,12 @@ evalset_set_keys(struct evalset *es, long timeout_ms)
 		key_field(&c, es->samples[i].code);
 		key_field(&c, p->tests);
 		key_field(&c, p->entry_point);
-		if (p->cases)
+		if (p->cases) {
 			key_field(&c,
 				  json_object_to_json_string_ext(
 					  p->cases, JSON_C_TO_STRING_PLAIN));
+			key_field(&c, es->compare);
+		}
 		key_field(&c, t);
 		sha256_final_hex(&c, es->samples[i].key);
 	}

@@ -83,7 +83,8 @@ usage(FILE *f)
 		"                [--memory-mb MB] [--stop-on-first-failure] [--json]\n"
 		"                [COMMON]\n"
 		"       llsr eval --problems FILE --samples FILE [--out FILE]\n"
-		"                 [--batch N] [--k LIST] [--timeout MS] [--json]\n"
+		"                 [--batch N] [--k LIST] [--timeout MS]\n"
+		"                 [--compare MODE] [--json]\n"
 		"                 [COMMON]\n"
 		"       llsr --version | --help\n\n"
 		"The client of ll-solution-runner. run: one solution and its tests,\n"
@@ -119,6 +120,9 @@ usage(FILE *f)
 		"                       lines whose code, tests and limits match\n"
 		"  --batch N            submissions per request (1-1000, default 50)\n"
 		"  --k LIST             pass@k to report (default 1,10,100)\n"
+		"  --compare MODE       program cases (APPS, LiveCodeBench stdin\n"
+		"                       problems): exact, lines (default), tokens,\n"
+		"                       float\n"
 		"  --json               the summary as one JSON object\n",
 		DEFAULT_URL);
 }
@@ -330,10 +334,7 @@ parse_args(int argc, char **argv, struct opts *o)
 					 c == OPT_CASE) < 0)
 				return -1;
 			break;
-		case OPT_COMPARE:
-			o->run_only = 1;
-			o->compare = optarg;
-			break;
+		case OPT_COMPARE: o->compare = optarg; break;
 		case OPT_CASE_TIMEOUT:
 			o->run_only = 1;
 			if (parse_long("--case-timeout", optarg, 1, 86400000,
@@ -385,9 +386,9 @@ parse_args(int argc, char **argv, struct opts *o)
 	} else if (!strcmp(o->command, "eval")) {
 		if (o->run_only) {
 			fprintf(stderr, "llsr eval: --code, --tests, "
-					"--entry-point, --stdin, --memory-mb "
+					"--entry-point, --stdin, --memory-mb, "
 					"--stop-on-first-failure, --case, "
-					"--cases, --compare and --case-timeout "
+					"--cases and --case-timeout "
 					"belong to run\n");
 			return -1;
 		}
@@ -591,6 +592,7 @@ cmd_eval(struct cli_http *h, const struct opts *o)
 	eo.out = o->out;
 	eo.batch = (unsigned)o->batch;
 	eo.timeout_ms = o->timeout_ms;
+	eo.compare = o->compare;
 	eo.ks = o->ks;
 	eo.nks = o->nks;
 	eo.tty = isatty(STDERR_FILENO);

@@ -113,6 +113,25 @@ def check_failures(llsr, url, d):
         "passes 2 of 3 functional tests (a tuple compares as a list)", (rc, o, e, s))
 
 
+def check_compare(llsr, url, d):
+    """--compare reaches the program cases, and is part of the result key."""
+    apps = os.path.join(SETS, "apps.jsonl")
+    samples = write(d, "cmp-s.jsonl", [
+        {"task_id": 4001, "code": "a, b = map(int, input().split())\nprint('  ', a + b)\n"},
+        {"task_id": 4003, "code": "def add_lists(a, b):\n    s = [x + y for x, y in zip(a, b)]\n"
+                                  "    return s, len(s)\n"}])
+    out = os.path.join(d, "cmp.jsonl")
+    rc, o, e = run(llsr, "eval", "--url", url, "--problems", apps, "--samples", samples,
+                   "--out", out, "--k", "1")
+    tap(rc == 0 and pass_at(o, 1) == 0.5, "--compare absent: leading spaces fail (lines)",
+        (rc, o, e))
+    rc, o, e = run(llsr, "eval", "--url", url, "--problems", apps, "--samples", samples,
+                   "--out", out, "--k", "1", "--compare", "tokens")
+    tap(rc == 0 and pass_at(o, 1) == 1.0 and "1 run now, 1 from" in o,
+        "--compare tokens: they pass; only the stdin problem's sample runs again",
+        (rc, o, e))
+
+
 def check_refusals(llsr, url, d):
     samples = write(d, "r-s.jsonl", [{"task_id": 1, "code": "print(1)\n"}])
 
@@ -159,6 +178,7 @@ def main():
         check_set(llsr, url, d, "livecodebench",
                   {"abc999_a": 3, "abc999_b": 2, "3000": 3, "3001": 3})
         check_failures(llsr, url, d)
+        check_compare(llsr, url, d)
         check_refusals(llsr, url, d)
     finally:
         stack.stop()
