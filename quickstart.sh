@@ -390,6 +390,9 @@ run_tests() {
 	# .jsonl.gz, --json, cut lines, slow batches split, progress, SIGINT.
 	python3 tests/integration/test_llsr_eval.py --bin "$sanbuild/ll-solution-runner" \
 		--llsr "$sanbuild/llsr" --port 18530 >"$run/llsr-eval.tap" 2>&1 || true
+	# llsr eval on APPS and LiveCodeBench layouts (tests/judgesets).
+	python3 tests/integration/test_llsr_judgesets.py --bin "$sanbuild/ll-solution-runner" \
+		--llsr "$sanbuild/llsr" --port 18540 >"$run/llsr-judgesets.tap" 2>&1 || true
 	python3 tests/integration/test_pool.py --bin "$sanbuild/ll-solution-runner" \
 		--port 18420 >"$run/pool.tap" 2>&1 || true
 	python3 tests/integration/test_pool.py --bin "$sanbuild/ll-solution-runner" \
@@ -435,7 +438,7 @@ run_tests() {
 	say "adversarial submissions (tests/adversarial)"
 	python3 tests/hostile/run.py --bin "$sanbuild/ll-solution-runner" --port 18300 \
 		--cases tests/adversarial/cases.json >"$run/adversarial.tap" 2>&1 || true
-	for f in lifecycle cli auth fair llsr-cost llsr-eval pool pool-apache tls weberrors metrics openapi memory uids packages pyclient \
+	for f in lifecycle cli auth fair llsr-cost llsr-eval llsr-judgesets pool pool-apache tls weberrors metrics openapi memory uids packages pyclient \
 		multihost hostile hostile-apache adversarial; do
 		cat "$run/$f.tap"
 		count_tap "$run/$f.tap"

@@ -20,6 +20,9 @@ struct cli_eval_opts {
 	const char *out;      /* results path, appended to; NULL: none */
 	unsigned batch;	 /* submissions per request, 1..CLI_EVAL_BATCH_MAX */
 	long timeout_ms; /* each submission's timeout_ms; 0: the server's */
+	/* The compare mode of program cases (APPS and LiveCodeBench stdin
+	 * problems); NULL: the server's (lines). Borrowed. */
+	const char *compare;
 	const unsigned long *ks; /* the k of pass@k to report; borrowed */
 	size_t nks;
 	int tty;  /* stderr is a terminal: a progress bar, else plain lines */

@@ -18,12 +18,15 @@ void cli_report_style_for(FILE *f, struct cli_report_style *st);
 /* Prints the report of resp (a 200 answer, borrowed) to f: the status, each
  * test (mark, name, and for one that did not pass its message, traceback and
  * output), the load error if any, the program's stdout and stderr when not
- * empty, and a summary line. Returns 0, or -1 when resp has no status. */
+ * empty, each program case (mark, name, status, CPU and wall time, memory;
+ * for one that did not pass its message or first difference and stderr),
+ * and a summary line. Returns 0, or -1 when resp has no status. */
 int cli_report_print(FILE *f, json_object *resp,
 		     const struct cli_report_style *st);
 
-/* The exit status of llsr run for resp: 0 when its status is "passed", 1 for
- * any other status (no_tests too: nothing passed), 2 when it has none. */
+/* The exit status of llsr run for resp: 0 when its status is "passed" (and,
+ * in a program-case run, every case's too), 1 for any other status
+ * (no_tests too: nothing passed), 2 when it has none. */
 int cli_report_exit_status(json_object *resp);
 
 #endif

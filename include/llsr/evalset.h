@@ -10,6 +10,8 @@
  *   MBPP: task_id, test_list (array of strings), test_imports (array of
  *     strings, optional), test_setup_code (string, optional).
  *     tests = imports, then set-up code, then each assert, one per line.
+ *   APPS (input_output) and LiveCodeBench (public_test_cases): see
+ *     evalset_cases.h; their stdin problems are sent as program cases.
  *   A problem with test_list is MBPP; otherwise test and entry_point make it
  *   HumanEval; anything else is an error.
  * Samples, one JSON object each: task_id and one of
@@ -24,19 +26,26 @@
 
 #include <json-c/json.h>
 
-enum evalset_format { EVALSET_HUMANEVAL = 1, EVALSET_MBPP = 2 };
+enum evalset_format {
+	EVALSET_HUMANEVAL = 1,
+	EVALSET_MBPP = 2,
+	EVALSET_APPS = 3, /* see evalset_cases.h */
+	EVALSET_LCB = 4,  /* LiveCodeBench */
+};
 
 struct evalset_problem {
 	char *task_id;	  /* as text: a string as is, an integer in decimal */
 	int id_is_int;	  /* task_id was a JSON integer: */
 	long long id_int; /* its value */
 	enum evalset_format format;
-	char *prompt;	   /* HumanEval only, else NULL */
-	char *tests;	   /* the submission's tests */
-	char *entry_point; /* HumanEval only, else NULL */
-	size_t ntests;	   /* test cases found (asserts; HumanEval: 1 when
-			    * test is not blank); 0: the task is invalid */
-	size_t *samples;   /* indices in evalset.samples, in file order */
+	char *prompt;	    /* HumanEval only, else NULL */
+	char *tests;	    /* the submission's tests; NULL with cases */
+	json_object *cases; /* program cases: the request's "cases" array,
+			     * owned; NULL for a test problem */
+	char *entry_point;  /* HumanEval only, else NULL */
+	size_t ntests;	    /* test cases found (asserts; HumanEval: 1 when
+			     * test is not blank); 0: the task is invalid */
+	size_t *samples;    /* indices in evalset.samples, in file order */
 	size_t nsamples;
 };
 
@@ -66,6 +75,9 @@ struct evalset {
 	struct evalset_sample *samples;
 	size_t nsamples;
 	json_object *by_task; /* task_id -> problem index */
+	/* The compare mode sent with program cases (borrowed; NULL: the
+	 * server's); part of the key of a problem with cases. */
+	const char *compare;
 };
 
 void evalset_init(struct evalset *es);
@@ -97,7 +109,8 @@ int evalset_load_samples(struct evalset *es, const char *path, char *err,
 			 size_t errlen);
 
 /* Sets each sample's key: the SHA-256 of its code, its problem's tests and
- * entry point, and timeout_ms (0: the server's). Call before
+ * entry point (or its cases and es->compare), and timeout_ms (0: the
+ * server's). Call before
  * evalset_load_results and evalset_result_line. */
 void evalset_set_keys(struct evalset *es, long timeout_ms);
 

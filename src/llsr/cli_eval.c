@@ -164,7 +164,14 @@ submission(struct eval *ev, size_t i, size_t *len)
 
 	o = json_object_new_object();
 	if (!o || add_b64(o, "code", s->code) < 0 ||
-	    add_b64(o, "tests", p->tests) < 0)
+	    (p->tests && add_b64(o, "tests", p->tests) < 0))
+		goto out;
+	if (p->cases &&
+	    json_object_object_add(o, "cases", json_object_get(p->cases)) < 0)
+		goto out;
+	if (p->cases && ev->o->compare &&
+	    json_object_object_add(o, "compare",
+				   json_object_new_string(ev->o->compare)) < 0)
 		goto out;
 	if (p->entry_point &&
 	    json_object_object_add(o, "entry_point",
@@ -503,6 +510,12 @@ nomem:
 	return -1;
 }
 
+static int
+has_cases(const struct eval *ev, size_t i)
+{
+	return ev->es.problems[ev->es.samples[i].problem].cases != NULL;
+}
+
 /* Runs every sample not done yet, batch by batch. */
 static int
 run_all(struct eval *ev)
@@ -518,13 +531,22 @@ run_all(struct eval *ev)
 	if (!ids || !lens || !subs)
 		goto nomem;
 	for (;;) {
+		int alone = 0;
+
 		n = 0;
 		bytes = 0;
 		most = ev->fit && ev->fit < cap ? ev->fit : cap;
-		while (next < ev->es.nsamples && n < most) {
+		while (next < ev->es.nsamples && n < most && !alone) {
 			if (ev->es.samples[next].done) {
 				next++;
 				continue;
+			}
+			/* Program cases are not taken in a batch: such a
+			 * sample goes alone, after the batch before it. */
+			if (has_cases(ev, next)) {
+				if (n)
+					break;
+				alone = 1;
 			}
 			/* carry: a submission that did not fit the last batch
 			 */
@@ -543,7 +565,7 @@ run_all(struct eval *ev)
 		}
 		if (!n)
 			break;
-		if (most == 1 || ev->mode == BATCH_OFF)
+		if (alone || most == 1 || ev->mode == BATCH_OFF)
 			rc = run_singles(ev, ids, n);
 		else
 			rc = run_batch(ev, ids, subs, lens, n);
@@ -741,7 +763,8 @@ check_tests(struct eval *ev)
 	if (len < sizeof(ev->err))
 		snprintf(ev->err + len, sizeof(ev->err) - len,
 			 "%s: %zu task%s with samples but no test (an empty "
-			 "test_list or test, or the tests under another "
+			 "test_list, test, input_output or test cases, or "
+			 "the tests under another "
 			 "name): nothing judged",
 			 bad > 5 ? ", ..." : "", bad, bad == 1 ? "" : "s");
 	return -1;
@@ -773,6 +796,7 @@ cli_eval_run(struct cli_http *h, const struct cli_eval_opts *o, FILE *out)
 	}
 	if (check_tests(&ev) < 0)
 		goto fail;
+	ev.es.compare = o->compare;
 	evalset_set_keys(&ev.es, o->timeout_ms);
 	if (o->out) {
 		if (evalset_load_results(&ev.es, o->out, &res, ev.err,

@@ -61,6 +61,18 @@ int_member(json_object *o, const char *key)
 	return (long)json_object_get_int64(v);
 }
 
+static double
+num_member(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !(json_object_is_type(v, json_type_int) ||
+	      json_object_is_type(v, json_type_double)))
+		return 0;
+	return json_object_get_double(v);
+}
+
 static const char *
 color_of(const char *status)
 {
@@ -68,7 +80,8 @@ color_of(const char *status)
 		return GREEN;
 	if (!strcmp(status, "not_run"))
 		return DIM;
-	if (!strcmp(status, "failed"))
+	if (!strcmp(status, "failed") || !strcmp(status, "wrong_answer") ||
+	    !strcmp(status, "runtime_error"))
 		return RED;
 	return YELLOW;
 }
@@ -84,6 +97,10 @@ mark_of(const char *status, int utf8)
 		{"error", "ERROR  ", "\u2717"},
 		{"timeout", "TIMEOUT", "\u29d7"},
 		{"not_run", "NOT RUN", "-"},
+		{"wrong_answer", "WRONG  ", "\u2717"},
+		{"runtime_error", "CRASH  ", "\u2717"},
+		{"memory_limit", "MEMORY ", "\u2717"},
+		{"output_limit", "OUTPUT ", "\u2717"},
 	};
 	size_t i;
 
@@ -188,6 +205,58 @@ print_test(FILE *f, json_object *t, const struct cli_report_style *st)
 	print_output(f, st, "      ", "stderr", str_member(t, "stderr"), 0);
 }
 
+/* One program case: mark, name, status and figures; for one that did not
+ * pass, the message, the first difference and the start of stderr. */
+static void
+print_case(FILE *f, json_object *c, const struct cli_report_style *st)
+{
+	const char *status = str_member(c, "status");
+	const char *name = str_member(c, "name");
+	const char *sig = str_member(c, "signal");
+	json_object *diff = NULL;
+	char label[32];
+
+	if (!status)
+		status = "?";
+	if (!name) {
+		snprintf(label, sizeof(label), "case %ld",
+			 int_member(c, "index") + 1);
+		name = label;
+	}
+	fprintf(f, "  %s%s%s %s", st->color ? color_of(status) : "",
+		mark_of(status, st->utf8), st->color ? RESET : "", name);
+	if (strcmp(status, "passed") && strcmp(status, "not_run"))
+		fprintf(f, ": %s", status);
+	if (strcmp(status, "not_run"))
+		fprintf(f, " %s(%.0f ms CPU, %.0f ms wall, %.1f MB)%s",
+			st->color ? DIM : "", num_member(c, "time_ms"),
+			num_member(c, "wall_ms"),
+			num_member(c, "memory_kb") / 1024.0,
+			st->color ? RESET : "");
+	fputc('\n', f);
+	if (!strcmp(status, "passed") || !strcmp(status, "not_run"))
+		return;
+	if (sig && !str_member(c, "message"))
+		fprintf(f, "      killed by %s\n", sig);
+	if (json_object_object_get_ex(c, "difference", &diff) &&
+	    json_object_is_type(diff, json_type_object)) {
+		const char *exp = str_member(diff, "expected");
+		const char *act = str_member(diff, "actual");
+
+		fprintf(f, "      line %ld, column %ld:\n",
+			int_member(diff, "line"), int_member(diff, "column"));
+		print_output(f, st, "        ", "expected", exp ? exp : "", 0);
+		print_output(f, st, "        ", "actual", act ? act : "", 0);
+		if (!exp || !*exp)
+			fputs("        expected: (nothing)\n", f);
+		if (!act || !*act)
+			fputs("        actual: (nothing)\n", f);
+	} else {
+		print_block(f, "      ", str_member(c, "message"));
+	}
+	print_output(f, st, "      ", "stderr", str_member(c, "stderr"), 0);
+}
+
 static int
 bool_member(json_object *o, const char *key)
 {
@@ -200,7 +269,7 @@ bool_member(json_object *o, const char *key)
 int
 cli_report_print(FILE *f, json_object *resp, const struct cli_report_style *st)
 {
-	json_object *tests, *err, *summary, *v;
+	json_object *tests, *cases = NULL, *err, *summary, *v;
 	const char *status = str_member(resp, "status");
 	size_t i, n;
 	char upper[32];
@@ -244,6 +313,12 @@ cli_report_print(FILE *f, json_object *resp, const struct cli_report_style *st)
 		for (i = 0; i < n; i++)
 			print_test(f, json_object_array_get_idx(tests, i), st);
 	}
+	if (json_object_object_get_ex(resp, "cases", &cases) &&
+	    json_object_is_type(cases, json_type_array)) {
+		n = json_object_array_length(cases);
+		for (i = 0; i < n; i++)
+			print_case(f, json_object_array_get_idx(cases, i), st);
+	}
 	print_output(f, st, "", "stdout", str_member(resp, "stdout"),
 		     bool_member(resp, "stdout_truncated"));
 	print_output(f, st, "", "stderr", str_member(resp, "stderr"),
@@ -252,6 +327,19 @@ cli_report_print(FILE *f, json_object *resp, const struct cli_report_style *st)
 		ms = json_object_get_double(v);
 	summary = NULL;
 	json_object_object_get_ex(resp, "summary", &summary);
+	if (cases && json_object_is_type(cases, json_type_array)) {
+		fprintf(f,
+			"%s%s%s: %ld cases, %ld passed, %ld failed, "
+			"%ld not run (%.0f ms)%s\n",
+			st->color ? BOLD : "",
+			st->color ? color_of(status) : "", status,
+			int_member(summary, "total"),
+			int_member(summary, "passed"),
+			int_member(summary, "failed"),
+			int_member(summary, "not_run"), ms,
+			st->color ? RESET : "");
+		return 0;
+	}
 	fprintf(f,
 		"%s%s%s: %ld tests, %ld passed, %ld failed, %ld errors, "
 		"%ld not run (%.0f ms)%s\n",
@@ -267,8 +355,24 @@ int
 cli_report_exit_status(json_object *resp)
 {
 	const char *status = str_member(resp, "status");
+	json_object *cases;
+	size_t i, n;
 
 	if (!status)
 		return 2;
-	return strcmp(status, "passed") == 0 ? 0 : 1;
+	if (strcmp(status, "passed"))
+		return 1;
+	/* A program run passes only when every case did. */
+	if (json_object_object_get_ex(resp, "cases", &cases) &&
+	    json_object_is_type(cases, json_type_array)) {
+		n = json_object_array_length(cases);
+		for (i = 0; i < n; i++) {
+			const char *cs = str_member(
+				json_object_array_get_idx(cases, i), "status");
+
+			if (!cs || strcmp(cs, "passed"))
+				return 1;
+		}
+	}
+	return 0;
 }

@@ -12,6 +12,7 @@
 #include "llsr/buf.h"
 #include "llsr/err.h"
 #include "llsr/evalset.h"
+#include "llsr/evalset_cases.h"
 #include "llsr/sha256.h"
 
 /* Input files are read whole; a HumanEval run of 164 tasks x 200 samples is
@@ -38,6 +39,7 @@ evalset_problem_release(struct evalset_problem *p)
 	free(p->tests);
 	free(p->entry_point);
 	free(p->samples);
+	json_object_put(p->cases);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -69,7 +71,10 @@ task_id_text(json_object *o, int *is_int, long long *id_int, char *err,
 	char num[32];
 	char *s;
 
-	if (!json_object_object_get_ex(o, "task_id", &v) || !v) {
+	/* APPS names its problems problem_id, LiveCodeBench question_id. */
+	if ((!json_object_object_get_ex(o, "task_id", &v) || !v) &&
+	    (!json_object_object_get_ex(o, "problem_id", &v) || !v) &&
+	    (!json_object_object_get_ex(o, "question_id", &v) || !v)) {
 		err_buf(err, errlen, "no task_id");
 		return NULL;
 	}
@@ -226,6 +231,8 @@ evalset_problem_parse(json_object *o, struct evalset_problem *p, char *err,
 		return -1;
 	if (json_object_object_get_ex(o, "test_list", NULL))
 		rc = parse_mbpp(o, p, err, errlen);
+	else if (evalset_cases_detect(o))
+		rc = evalset_cases_parse(o, p, err, errlen);
 	else
 		rc = parse_humaneval(o, p, err, errlen);
 	if (rc < 0)
@@ -556,6 +563,12 @@ evalset_set_keys(struct evalset *es, long timeout_ms)
 		key_field(&c, es->samples[i].code);
 		key_field(&c, p->tests);
 		key_field(&c, p->entry_point);
+		if (p->cases) {
+			key_field(&c,
+				  json_object_to_json_string_ext(
+					  p->cases, JSON_C_TO_STRING_PLAIN));
+			key_field(&c, es->compare);
+		}
 		key_field(&c, t);
 		sha256_final_hex(&c, es->samples[i].key);
 	}

@@ -16,6 +16,7 @@
 
 #include "llsr/b64.h"
 #include "llsr/buf.h"
+#include "llsr/cli_cases.h"
 #include "llsr/cli_eval.h"
 #include "llsr/cli_http.h"
 #include "llsr/cli_report.h"
@@ -42,6 +43,16 @@ enum {
 	OPT_OUT,
 	OPT_BATCH,
 	OPT_K,
+	OPT_CASE,
+	OPT_CASES,
+	OPT_COMPARE,
+	OPT_CASE_TIMEOUT,
+};
+
+/* One --case IN OUT (out set) or --cases DIR (out NULL), in the order
+ * given. */
+struct case_src {
+	const char *in, *out;
 };
 
 struct opts {
@@ -54,6 +65,10 @@ struct opts {
 	unsigned long ks[MAX_KS];
 	size_t nks;
 	int run_only, eval_only; /* an option of that command was given */
+	struct case_src *cases;	 /* owned */
+	size_t ncases;
+	const char *compare;
+	long case_timeout_ms;
 };
 
 static void
@@ -63,8 +78,13 @@ usage(FILE *f)
 		"usage: llsr run --code FILE [--tests FILE] [--entry-point NAME]\n"
 		"                [--stdin FILE] [--timeout MS] [--memory-mb MB]\n"
 		"                [--stop-on-first-failure] [--json] [COMMON]\n"
+		"       llsr run --code FILE (--case IN OUT | --cases DIR)...\n"
+		"                [--compare MODE] [--case-timeout MS] [--timeout MS]\n"
+		"                [--memory-mb MB] [--stop-on-first-failure] [--json]\n"
+		"                [COMMON]\n"
 		"       llsr eval --problems FILE --samples FILE [--out FILE]\n"
-		"                 [--batch N] [--k LIST] [--timeout MS] [--json]\n"
+		"                 [--batch N] [--k LIST] [--timeout MS]\n"
+		"                 [--compare MODE] [--json]\n"
 		"                 [COMMON]\n"
 		"       llsr --version | --help\n\n"
 		"The client of ll-solution-runner. run: one solution and its tests,\n"
@@ -85,6 +105,11 @@ usage(FILE *f)
 		"  --stdin FILE         fed to the program's standard input\n"
 		"  --memory-mb MB       the submission's memory_mb\n"
 		"  --stop-on-first-failure\n"
+		"  --case IN OUT        a program case: stdin from IN, expected\n"
+		"                       stdout in OUT (repeatable)\n"
+		"  --cases DIR          every NAME.in / NAME.out pair of DIR, by name\n"
+		"  --compare MODE       exact, lines (default), tokens or float\n"
+		"  --case-timeout MS    each case's CPU time limit\n"
 		"  --json               print the service's JSON answer as it is\n"
 		"eval:\n"
 		"  --problems FILE      HumanEval or MBPP problems (JSONL or a JSON array,\n"
@@ -95,6 +120,9 @@ usage(FILE *f)
 		"                       lines whose code, tests and limits match\n"
 		"  --batch N            submissions per request (1-1000, default 50)\n"
 		"  --k LIST             pass@k to report (default 1,10,100)\n"
+		"  --compare MODE       program cases (APPS, LiveCodeBench stdin\n"
+		"                       problems): exact, lines (default), tokens,\n"
+		"                       float\n"
 		"  --json               the summary as one JSON object\n",
 		DEFAULT_URL);
 }
@@ -148,6 +176,43 @@ bad:
 	return -1;
 }
 
+/* The OUT of --case IN OUT: the next argument, taken off the list that
+ * getopt scans; NULL when there is none. */
+static const char *
+case_partner(int argc, char **argv)
+{
+	if (optind >= argc)
+		return NULL;
+	return argv[optind++];
+}
+
+static int
+add_case_src(struct opts *o, const char *in, const char *out, int pair)
+{
+	struct case_src *grown;
+
+	/* "--case in --compare x": OUT forgotten, not a file named so. */
+	if (pair && (!out || !strncmp(out, "--", 2))) {
+		fprintf(stderr, "llsr run: --case needs two files: IN OUT\n");
+		return -1;
+	}
+	if (o->ncases == CLI_CASES_MAX) {
+		fprintf(stderr, "llsr run: more than %d --case/--cases\n",
+			CLI_CASES_MAX);
+		return -1;
+	}
+	grown = realloc(o->cases, (o->ncases + 1) * sizeof(*grown));
+	if (!grown) {
+		fprintf(stderr, "llsr: out of memory\n");
+		return -1;
+	}
+	o->cases = grown;
+	o->cases[o->ncases].in = in;
+	o->cases[o->ncases].out = out;
+	o->ncases++;
+	return 0;
+}
+
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -169,6 +234,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		{"out", required_argument, NULL, OPT_OUT},
 		{"batch", required_argument, NULL, OPT_BATCH},
 		{"k", required_argument, NULL, OPT_K},
+		{"case", required_argument, NULL, OPT_CASE},
+		{"cases", required_argument, NULL, OPT_CASES},
+		{"compare", required_argument, NULL, OPT_COMPARE},
+		{"case-timeout", required_argument, NULL, OPT_CASE_TIMEOUT},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
@@ -255,6 +324,23 @@ parse_args(int argc, char **argv, struct opts *o)
 			if (parse_ks(optarg, o) < 0)
 				return -1;
 			break;
+		case OPT_CASE:
+		case OPT_CASES:
+			o->run_only = 1;
+			if (add_case_src(o, optarg,
+					 c == OPT_CASE
+						 ? case_partner(argc, argv)
+						 : NULL,
+					 c == OPT_CASE) < 0)
+				return -1;
+			break;
+		case OPT_COMPARE: o->compare = optarg; break;
+		case OPT_CASE_TIMEOUT:
+			o->run_only = 1;
+			if (parse_long("--case-timeout", optarg, 1, 86400000,
+				       &o->case_timeout_ms) < 0)
+				return -1;
+			break;
 		case 'V':
 			printf("llsr (ll-solution-runner) %s\n",
 			       PACKAGE_VERSION);
@@ -285,12 +371,25 @@ parse_args(int argc, char **argv, struct opts *o)
 			fprintf(stderr, "llsr run: --code FILE is needed\n");
 			return -1;
 		}
+		if (o->ncases && (o->tests || o->entry || o->stdin_path)) {
+			fprintf(stderr, "llsr run: --case and --cases judge a "
+					"program by its output: not with "
+					"--tests, --entry-point or --stdin\n");
+			return -1;
+		}
+		if (!o->ncases && (o->compare || o->case_timeout_ms)) {
+			fprintf(stderr,
+				"llsr run: --compare and --case-timeout "
+				"need --case or --cases\n");
+			return -1;
+		}
 	} else if (!strcmp(o->command, "eval")) {
 		if (o->run_only) {
 			fprintf(stderr, "llsr eval: --code, --tests, "
-					"--entry-point, --stdin, --memory-mb "
-					"and --stop-on-first-failure belong "
-					"to run\n");
+					"--entry-point, --stdin, --memory-mb, "
+					"--stop-on-first-failure, --case, "
+					"--cases and --case-timeout "
+					"belong to run\n");
 			return -1;
 		}
 		if (!o->problems || !o->samples) {
@@ -367,6 +466,36 @@ out:
 	return rc;
 }
 
+/* Adds "cases": every --case and --cases, in the order given. */
+static int
+add_cases(json_object *req, const struct opts *o)
+{
+	json_object *arr = json_object_new_array();
+	char err[1024];
+	size_t i;
+	int rc;
+
+	if (!arr || json_object_object_add(req, "cases", arr) < 0) {
+		json_object_put(arr);
+		fprintf(stderr, "llsr: out of memory\n");
+		return -1;
+	}
+	for (i = 0; i < o->ncases; i++) {
+		if (o->cases[i].out)
+			rc = cli_cases_add_pair(arr, o->cases[i].in,
+						o->cases[i].out, NULL, err,
+						sizeof(err));
+		else
+			rc = cli_cases_add_dir(arr, o->cases[i].in, err,
+					       sizeof(err));
+		if (rc < 0) {
+			fprintf(stderr, "llsr run: %s\n", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 cmd_run(struct cli_http *h, const struct opts *o)
 {
@@ -385,6 +514,15 @@ cmd_run(struct cli_http *h, const struct opts *o)
 	    (o->tests && add_file(req, "tests", o->tests) < 0) ||
 	    (o->stdin_path && add_file(req, "stdin", o->stdin_path) < 0))
 		goto out;
+	if (o->ncases && add_cases(req, o) < 0)
+		goto out;
+	if (o->compare)
+		json_object_object_add(req, "compare",
+				       json_object_new_string(o->compare));
+	if (o->case_timeout_ms)
+		json_object_object_add(
+			req, "case_timeout_ms",
+			json_object_new_int64(o->case_timeout_ms));
 	if (o->entry)
 		json_object_object_add(req, "entry_point",
 				       json_object_new_string(o->entry));
@@ -454,6 +592,7 @@ cmd_eval(struct cli_http *h, const struct opts *o)
 	eo.out = o->out;
 	eo.batch = (unsigned)o->batch;
 	eo.timeout_ms = o->timeout_ms;
+	eo.compare = o->compare;
 	eo.ks = o->ks;
 	eo.nks = o->nks;
 	eo.tty = isatty(STDERR_FILENO);
@@ -475,16 +614,20 @@ main(int argc, char **argv)
 	char err[512];
 	int rc;
 
-	if (parse_args(argc, argv, &o) < 0)
+	if (parse_args(argc, argv, &o) < 0) {
+		free(o.cases);
 		return 2;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "llsr: libcurl failed to initialise\n");
+		free(o.cases);
 		return 2;
 	}
 	if (cli_http_init(&h, o.url, o.token, o.http_timeout, (int)o.retries,
 			  err, sizeof(err)) < 0) {
 		fprintf(stderr, "llsr: %s\n", err);
 		curl_global_cleanup();
+		free(o.cases);
 		return 2;
 	}
 	if (!strcmp(o.command, "run"))
@@ -493,5 +636,6 @@ main(int argc, char **argv)
 		rc = cmd_eval(&h, &o);
 	cli_http_release(&h);
 	curl_global_cleanup();
+	free(o.cases);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "llsr/evalset.h"
+#include "llsr/evalset_cases.h"
 #include "tap_main.h"
 
 static char paths[8][64];
@@ -510,6 +511,128 @@ START_TEST(load_gzip)
 }
 END_TEST
 
+/* LiveCodeBench's compressed test cases, as Python writes them:
+ * base64(zlib(pickle.dumps(json.dumps(tests), protocol=N))). */
+START_TEST(unpack_pickled_strings)
+{
+	static const char *by_protocol[] = {
+		"eJxrYIowYWBgiK5WyswrKC1RslJQMlTSUVDKLy2Bco1A3JLU4pKSyoJUkEBxSUpm"
+		"nlJtbCGDHgAJ8hGE",
+		"eJxrYI4wYWBgiK5WyswrKC1RslJQMlTSUVDKLy2Bco1A3JLU4pKSyoJUkEBxSUpm"
+		"nlJtbCGDHgAKLxGF",
+		"eJxrYJlqwQABPSbR1UqZeQWlJUpWCkqGSjoKSvmlJVCuEYhbklpcUlJZkAoSKC5J"
+		"ycxTqo2dogcAOgkSqg==",
+		"eJxrYJ1qwQABPSbR1UqZeQWlJUpWCkqGSjoKSvmlJVCuEYhbklpcUlJZkAoSKC5J"
+		"ycxTqo2dogcAOksSqw==",
+	};
+	char err[256], *s;
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		s = evalset_cases_unpack(by_protocol[i], err, sizeof(err));
+		ck_assert_msg(s, "protocol %zu: %s", i + 2, err);
+		ck_assert_str_eq(s, "[{\"input\": \"1\", \"output\": \"2\", "
+				    "\"testtype\": \"stdin\"}]");
+		free(s);
+	}
+	/* 300 characters: BINUNICODE with a 4-byte length. */
+	s = evalset_cases_unpack("eJxrYJlqzMgABhE6QEbFKCAaTNEDAAgajzU=", err,
+				 sizeof(err));
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(strlen(s), 300);
+	ck_assert_uint_eq(strspn(s, "x"), 300);
+	free(s);
+}
+END_TEST
+/* Only a pickle of one string is read: a list, a string followed by more,
+ * and the GLOBAL/REDUCE of os.system are refused, never run. */
+START_TEST(unpack_refusals)
+{
+	static const struct {
+		const char *in, *why;
+	} bad[] = {
+		{"eJxrYJnKwQABsVN6GBOnJOoBACKxBCQ=",
+		 "not a pickle of one string"},
+		{"eJxrYJnKygABPYyJU/SySvOyASV2BIc=",
+		 "not a pickle of one string"},
+		{"eJxLzi/mKq4sLknN5dIIVi8pKk1V5yoJ0gMAYFMHhg==",
+		 "not a pickle of one string"},
+		{"bm90IHpsaWI=", "not zlib"},
+		{"[not base64", "neither JSON nor base64"},
+		{"eJxrYJlqzMgABhE6QEbFKCAaTNEDAAgajz",
+		 "neither JSON nor base64"},
+	};
+	char err[256], *s;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		s = evalset_cases_unpack(bad[i].in, err, sizeof(err));
+		ck_assert_msg(!s, "case %zu accepted", i);
+		ck_assert_msg(strstr(err, bad[i].why), "case %zu: %s", i, err);
+	}
+}
+END_TEST
+/* APPS: stdin problems become program cases (lists of lines joined), call-
+ * based ones asserts with Python literals of the JSON arguments. */
+START_TEST(apps_and_lcb_problems)
+{
+	struct evalset_problem p;
+	json_object *o, *c;
+	char err[256];
+
+	o = json_tokener_parse(
+		"{\"problem_id\": 7, \"input_output\": \"{\\\"inputs\\\": "
+		"[[\\\"2\\\", \\\"ab\\\"], \\\"x\\\\n\\\"], \\\"outputs\\\": "
+		"[\\\"ab\\\", [\\\"y\\\"]]}\"}");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(evalset_problem_parse(o, &p, err, sizeof(err)), 0);
+	ck_assert_str_eq(p.task_id, "7");
+	ck_assert_int_eq(p.format, EVALSET_APPS);
+	ck_assert_ptr_null(p.tests);
+	ck_assert_uint_eq(p.ntests, 2);
+	c = json_object_array_get_idx(p.cases, 0);
+	/* "2\nab" and "ab" */
+	ck_assert_str_eq(
+		json_object_get_string(json_object_object_get(c, "stdin")),
+		"MgphYg==");
+	ck_assert_str_eq(json_object_get_string(
+				 json_object_object_get(c, "expected_stdout")),
+			 "YWI=");
+	evalset_problem_release(&p);
+	json_object_put(o);
+
+	o = json_tokener_parse(
+		"{\"problem_id\": 8, \"input_output\": {\"fn_name\": \"f\", "
+		"\"inputs\": [[[1, null, true], \"a/b\\\"\", {\"k\": false}]], "
+		"\"outputs\": [[1.5]]}}");
+	ck_assert_int_eq(evalset_problem_parse(o, &p, err, sizeof(err)), 0);
+	ck_assert_ptr_null(p.cases);
+	ck_assert_uint_eq(p.ntests, 1);
+	ck_assert_ptr_nonnull(strstr(p.tests, "_LLSR_FN = \"f\"\n"));
+	ck_assert_ptr_nonnull(strstr(
+		p.tests, "\nassert _llsr_apps_ok(_llsr_call([1, None, True], "
+			 "\"a/b\\\"\", {\"k\": False}), [1.5])\n"));
+	evalset_problem_release(&p);
+	json_object_put(o);
+
+	o = json_tokener_parse(
+		"{\"question_id\": \"q\", \"metadata\": \"{\\\"func_name\\\": "
+		"\\\"g\\\"}\", \"public_test_cases\": \"[{\\\"input\\\": "
+		"\\\"[1]\\\\nnull\\\", \\\"output\\\": \\\"null\\\", "
+		"\\\"testtype\\\": \\\"functional\\\"}]\", "
+		"\"private_test_cases\": \"\"}");
+	ck_assert_int_eq(evalset_problem_parse(o, &p, err, sizeof(err)), 0);
+	ck_assert_str_eq(p.task_id, "q");
+	ck_assert_int_eq(p.format, EVALSET_LCB);
+	ck_assert_uint_eq(p.ntests, 1);
+	ck_assert_ptr_nonnull(
+		strstr(p.tests, "\nassert _llsr_call([1], None) == None\n"));
+	evalset_problem_release(&p);
+	json_object_put(o);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -525,6 +648,9 @@ suite(void)
 	tcase_add_test(tc, results_resume);
 	tcase_add_test(tc, zero_tests);
 	tcase_add_test(tc, load_gzip);
+	tcase_add_test(tc, unpack_pickled_strings);
+	tcase_add_test(tc, unpack_refusals);
+	tcase_add_test(tc, apps_and_lcb_problems);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,6 +6,7 @@ Standard library only (urllib.request)."""
 import base64
 import dataclasses
 import json
+import os
 import re
 import time
 import urllib.error
@@ -49,6 +50,54 @@ class TestResult:
 
 
 @dataclasses.dataclass
+class Difference:
+    """Where a wrong answer first differs: 1-based line and column in the
+    actual output, and an excerpt of each side there (capped by the
+    service)."""
+    line: int
+    column: int
+    expected: str
+    actual: str
+
+    @classmethod
+    def from_json(cls, d):
+        if not isinstance(d, dict):
+            return None
+        return cls(line=d.get("line", 0), column=d.get("column", 0),
+                   expected=d.get("expected") or "", actual=d.get("actual") or "")
+
+
+@dataclasses.dataclass
+class CaseResult:
+    """One program case of a run, as the service reports it."""
+    index: int
+    name: Optional[str]
+    # passed wrong_answer runtime_error timeout memory_limit output_limit not_run
+    status: str
+    time_ms: Optional[float] = None     # CPU, user + system
+    wall_ms: Optional[float] = None
+    memory_kb: Optional[int] = None     # peak resident set
+    exit_code: Optional[int] = None
+    signal: Optional[str] = None        # e.g. "SIGSEGV"
+    message: Optional[str] = None
+    stderr: str = ""
+    difference: Optional[Difference] = None     # for a wrong_answer
+
+    @property
+    def passed(self):
+        return self.status == "passed"
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(index=d.get("index", 0), name=d.get("name"),
+                   status=d.get("status", ""), time_ms=d.get("time_ms"),
+                   wall_ms=d.get("wall_ms"), memory_kb=d.get("memory_kb"),
+                   exit_code=d.get("exit_code"), signal=d.get("signal"),
+                   message=d.get("message"), stderr=d.get("stderr") or "",
+                   difference=Difference.from_json(d.get("difference")))
+
+
+@dataclasses.dataclass
 class RunResult:
     """The service's 200 answer to one submission."""
     status: str     # passed failed error no_tests timeout memory_limit output_limit
@@ -64,10 +113,12 @@ class RunResult:
     stdout_truncated: bool = False
     stderr_truncated: bool = False
     raw: Dict[str, Any] = dataclasses.field(default_factory=dict, repr=False)
+    cases: List[CaseResult] = dataclasses.field(default_factory=list)
 
     @property
     def passed(self):
-        return self.status == "passed"
+        """The run passed (with program cases: every case too)."""
+        return self.status == "passed" and all(c.passed for c in self.cases)
 
     @classmethod
     def from_json(cls, d):
@@ -78,7 +129,8 @@ class RunResult:
                    exit_code=d.get("exit_code"), oom_killed=bool(d.get("oom_killed")),
                    isolation=d.get("isolation"), error=d.get("error"),
                    stdout_truncated=bool(d.get("stdout_truncated")),
-                   stderr_truncated=bool(d.get("stderr_truncated")), raw=d)
+                   stderr_truncated=bool(d.get("stderr_truncated")), raw=d,
+                   cases=[CaseResult.from_json(c) for c in d.get("cases") or []])
 
 
 class ServiceError(Exception):
@@ -100,13 +152,70 @@ class ServiceError(Exception):
         return int(m.group(1)) if m else None
 
 
-def submission(code, tests=None, entry_point=None, **fields):
+def _case(c, i):
+    """One case of cases= as the API's object (stdin and expected_stdout
+    base64-coded)."""
+    if isinstance(c, dict):
+        unknown = set(c) - {"name", "stdin", "expected_stdout"}
+        if unknown or "expected_stdout" not in c:
+            raise ValueError("case %d: a dict with expected_stdout and "
+                             "optionally name and stdin, not %r" % (i, sorted(c)))
+        name, stdin, expected = c.get("name"), c.get("stdin"), c["expected_stdout"]
+    elif isinstance(c, (tuple, list)) and len(c) in (2, 3):
+        name, stdin, expected = (None,) + tuple(c) if len(c) == 2 else tuple(c)
+    else:
+        raise ValueError("case %d: a dict, (stdin, expected_stdout) or "
+                         "(name, stdin, expected_stdout), not %r" % (i, type(c).__name__))
+    d = {"stdin": b64(stdin if stdin is not None else ""),
+         "expected_stdout": b64(expected)}
+    if name is not None:
+        d["name"] = name
+    return d
+
+
+def read_cases(directory):
+    """The program cases of a directory as judges ship them: every NAME.in
+    with its NAME.out, as (NAME, stdin bytes, expected bytes), ordered by
+    name with numbers compared as numbers (2 before 10). An .in without its
+    .out, or an .out without its .in, is a ValueError."""
+    names = [n for n in os.listdir(directory)
+             if (n.endswith(".in") and len(n) > 3) or (n.endswith(".out") and len(n) > 4)]
+    have = set(names)
+    for n in names:
+        stem, ext = n.rsplit(".", 1)
+        partner = stem + (".out" if ext == "in" else ".in")
+        if partner not in have:
+            raise ValueError("%s has no %s" % (os.path.join(directory, n), partner))
+    key = lambda n: [(0, int(t), "") if t.isdigit() else (1, 0, t)   # noqa: E731
+                     for t in re.split(r"(\d+)", n) if t]
+    out = []
+    for n in sorted((n for n in names if n.endswith(".in")), key=key):
+        stem = n[:-3]
+        with open(os.path.join(directory, n), "rb") as f:
+            stdin = f.read()
+        with open(os.path.join(directory, stem + ".out"), "rb") as f:
+            expected = f.read()
+        out.append((stem, stdin, expected))
+    if not out:
+        raise ValueError("%s: no NAME.in / NAME.out pair" % directory)
+    return out
+
+
+def submission(code, tests=None, entry_point=None, cases=None, **fields):
     """A request object: code and tests as text (base64-coded here), plus
     further fields (timeout_ms, memory_mb, test_timeout_ms, stdin as text,
-    stop_on_first_failure, isolation, language)."""
+    stop_on_first_failure, isolation, language).
+
+    cases: program cases, each a dict {name?, stdin, expected_stdout}, a
+    tuple (stdin, expected_stdout) or (name, stdin, expected_stdout), with
+    text or bytes (base64-coded here); with them go compare ("exact",
+    "lines", "tokens", "float"), abs_tol, rel_tol, case_timeout_ms and
+    case_output_limit."""
     d = {"code": b64(code)}
     if tests is not None:
         d["tests"] = b64(tests)
+    if cases is not None:
+        d["cases"] = [_case(c, i) for i, c in enumerate(cases)]
     if entry_point is not None:
         d["entry_point"] = entry_point
     if fields.get("stdin") is not None:
@@ -204,9 +313,16 @@ class Client:
 
     # ------------------------------------------------------------- the API
 
-    def run(self, code, tests=None, entry_point=None, **fields):
-        """One submission (see submission() for the fields); a RunResult."""
-        return RunResult.from_json(self.post(submission(code, tests, entry_point, **fields)))
+    def run(self, code, tests=None, entry_point=None, cases=None, compare=None,
+            **fields):
+        """One submission (see submission() for the fields); a RunResult.
+        With cases, code is a program judged by its output on each case
+        (compare: "exact", "lines", "tokens" or "float"); the result's
+        cases are CaseResults, in the order given."""
+        if compare is not None:
+            fields["compare"] = compare
+        return RunResult.from_json(self.post(submission(code, tests, entry_point,
+                                                        cases=cases, **fields)))
 
     def run_batch(self, submissions: Sequence[Dict[str, Any]]):
         """Submissions are request objects (see submission()). Sent as

@@ -160,6 +160,103 @@ class EstimatorTest(unittest.TestCase):
                          ev.cache_key(lc.submission("x = 1\n", "assert x\n", "f", timeout_ms=1000)))
 
 
+SUM = "a, b = map(int, input().split())\nprint(a + b)\n"
+
+
+class CasesTest(unittest.TestCase):
+    """Program cases (issue 15): typed per-case results through the real
+    service."""
+
+    def test_cases_typed_verdicts_in_order(self):
+        c = lc.Client(url("a"))
+        code = ("import sys\n"
+                "line = sys.stdin.readline().split()\n"
+                "if line[0] == 'crash':\n    raise ValueError('boom')\n"
+                "if line[0] == 'segv':\n    import os; os.kill(os.getpid(), 11)\n"
+                "a, b = map(int, line)\nprint(a + b)\n")
+        r = c.run(code, cases=[("ok", "1 2\n", "3\n"),
+                               {"name": "wrong", "stdin": "2 2\n", "expected_stdout": "5\n"},
+                               ("crash\n", "0\n"),
+                               ("segv", b"segv\n", b"0\n")])
+        self.assertEqual(r.status, "failed")
+        self.assertFalse(r.passed)
+        self.assertTrue(all(isinstance(x, lc.CaseResult) for x in r.cases))
+        self.assertEqual([(x.index, x.name, x.status) for x in r.cases],
+                         [(0, "ok", "passed"), (1, "wrong", "wrong_answer"),
+                          (2, None, "runtime_error"), (3, "segv", "runtime_error")])
+        self.assertEqual(r.summary, {"total": 4, "passed": 1, "failed": 3, "not_run": 0})
+        ok, wrong, crash, segv = r.cases
+        self.assertTrue(ok.passed)
+        self.assertEqual(wrong.difference, lc.Difference(line=1, column=1, expected="5",
+                                                         actual="4"))
+        self.assertIsNone(ok.difference)
+        self.assertEqual(crash.exit_code, 1)
+        self.assertIn("ValueError: boom", crash.stderr)
+        self.assertEqual(segv.signal, "SIGSEGV")
+        for x in r.cases:
+            self.assertIsInstance(x.time_ms, (int, float))
+            self.assertIsInstance(x.wall_ms, (int, float))
+            self.assertGreater(x.memory_kb, 1000)
+
+    def test_compare_modes_decide(self):
+        c = lc.Client(url("a"))
+        prog = "print('1.0000001  2')\n"
+        verdicts = {mode: c.run(prog, cases=[("", "1 2")], compare=mode).cases[0].status
+                    for mode in ("exact", "lines", "tokens", "float")}
+        self.assertEqual(verdicts, {"exact": "wrong_answer", "lines": "wrong_answer",
+                                    "tokens": "wrong_answer", "float": "passed"})
+        r = c.run("print('a  b')\n", cases=[("", "a b\n")], compare="tokens")
+        self.assertTrue(r.passed)
+        trailing = "print('x ')\nprint()\n"
+        self.assertEqual(c.run(trailing, cases=[("", "x")], compare="exact").cases[0].status,
+                         "wrong_answer")
+        self.assertTrue(c.run(trailing, cases=[("", "x")], compare="lines").passed)
+
+    def test_all_pass_and_stop_on_first_failure(self):
+        c = lc.Client(url("a"))
+        r = c.run(SUM, cases=[("%d %d\n" % (i, i), "%d\n" % (2 * i)) for i in range(5)])
+        self.assertEqual((r.status, r.passed, len(r.cases)), ("passed", True, 5))
+        r = c.run(SUM, cases=[("1 1", "3"), ("1 1", "2"), ("2 2", "4")],
+                  stop_on_first_failure=True)
+        self.assertEqual([x.status for x in r.cases], ["wrong_answer", "not_run", "not_run"])
+
+    def test_timeout_and_bad_fields(self):
+        c = lc.Client(url("a"))
+        r = c.run("while True:\n    pass\n", cases=[("", "")], case_timeout_ms=300)
+        self.assertEqual(r.cases[0].status, "timeout")
+        with self.assertRaises(lc.ServiceError) as cm:
+            c.run(SUM, cases=[("1 1", "2")], compare="fuzzy")
+        self.assertEqual((cm.exception.status, cm.exception.code), (400, "invalid_field"))
+        with self.assertRaises(lc.ServiceError) as cm:
+            c.run(SUM, "assert True\n", cases=[("1 1", "2")])
+        self.assertEqual(cm.exception.code, "conflicting_fields")
+        with self.assertRaises(ValueError):
+            lc.submission(SUM, cases=[{"stdin": "1 1"}])
+        with self.assertRaises(ValueError):
+            lc.submission(SUM, cases=["1 1"])
+
+    def test_read_cases_from_a_judge_directory(self):
+        d = tempfile.mkdtemp(prefix="llsr-pycases.")
+        try:
+            for name, i, o in (("1", "1 2\n", "3\n"), ("10", "5 5\n", "10\n"),
+                               ("2", "2 2\n", "5\n")):
+                with open(os.path.join(d, name + ".in"), "w") as f:
+                    f.write(i)
+                with open(os.path.join(d, name + ".out"), "w") as f:
+                    f.write(o)
+            cases = lc.read_cases(d)
+            self.assertEqual([n for n, _, _ in cases], ["1", "2", "10"])
+            r = lc.Client(url("a")).run(SUM, cases=cases)
+            self.assertEqual([(x.name, x.status) for x in r.cases],
+                             [("1", "passed"), ("2", "wrong_answer"), ("10", "passed")])
+            with open(os.path.join(d, "3.in"), "w") as f:
+                f.write("1 1\n")
+            with self.assertRaisesRegex(ValueError, "3.in has no 3.out"):
+                lc.read_cases(d)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
 class ClientTest(unittest.TestCase):
     def test_run_typed_result(self):
         c = lc.Client(url("a"))
