@@ -17,7 +17,9 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 SHIPPED = os.path.join(TOP, "conf", "ll-solution-runner.conf")
-MAN5 = os.path.join(TOP, "man", "ll-solution-runner.conf.5")
+# The page is made at build time from man/ll-solution-runner.conf.5.in
+# (with this build's paths): next to the binary, in the build's man/.
+MAN5 = "man/ll-solution-runner.conf.5"
 TOKEN = "s3cr3t-T0ken-0123456789abcdef"
 
 results = []
@@ -149,10 +151,10 @@ def checks(binary, d):
     man_in_sync(binary)
 
 
-def man_paragraphs():
-    """{key: text} of the .TP paragraphs of ll-solution-runner.conf(5), roff
-    requests and escapes stripped."""
-    with open(MAN5) as f:
+def man_paragraphs(binary):
+    """{key: text} of the .TP paragraphs of ll-solution-runner.conf(5) as
+    the build of binary made it, roff requests and escapes stripped."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(binary)), MAN5)) as f:
         lines = f.read().split("\n")
     paras, key = {}, None
     for i, line in enumerate(lines):
@@ -187,7 +189,7 @@ def man_in_sync(binary):
     with its default, and with the range the shipped file documents."""
     rc, out, _ = run(binary, "--dump-config", "-c", SHIPPED)
     try:
-        paras = man_paragraphs()
+        paras = man_paragraphs(binary)
     except OSError as e:
         tap(False, "ll-solution-runner.conf(5) lists every key", e)
         return
