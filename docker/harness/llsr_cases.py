@@ -37,12 +37,11 @@ STDERR_KEEP = 4096    # bytes of a case's stderr kept for the report
 READ_CHUNK = 1 << 16
 POLL_MAX_S = 0.05     # longest wait between two looks at the CPU clocks
 
-# Runs as the program's __main__ module, like `python3 -I -S solution.py`
-# (the image has the standard library only; -S spares site's start-up): the
-# bootstrap reads the source from its memfd and closes it, sets the memory
-# limit, then runs the source in a fresh __main__ module. A traceback
-# starts at the program's own frames.
-BOOT = r"""
+# The start of every bootstrap (a case's program, a checker): argv[1:4]
+# are the source's memfd, the memory limit in MiB and how to apply it
+# ("as" under gVisor); it reads the source into chunks and closes the fd,
+# then sets the limit.
+BOOT_LOAD = r"""
 import os, sys
 fd, mem, how = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 chunks = []
@@ -61,6 +60,14 @@ if mem:
         with open("/proc/self/statm", "rb") as f:
             lim += int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     resource.setrlimit(res, (lim, lim))
+"""
+
+# Runs as the program's __main__ module, like `python3 -I -S solution.py`
+# (the image has the standard library only; -S spares site's start-up): the
+# bootstrap reads the source from its memfd and closes it, sets the memory
+# limit, then runs the source in a fresh __main__ module. A traceback
+# starts at the program's own frames.
+BOOT = BOOT_LOAD + r"""
 import types
 m = types.ModuleType("__main__")
 m.__file__ = "solution.py"

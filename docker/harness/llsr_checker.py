@@ -28,26 +28,8 @@ import llsr_procs
 CRASH = 3          # the bootstrap's exit code for an uncaught exception
 MESSAGE_MAX = 1024  # characters of the checker's message kept
 
-BOOT = r"""
-import os, sys
-fd, mem, how = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+BOOT = llsr_cases.BOOT_LOAD + r"""
 args = sys.argv[4:7]
-chunks = []
-while True:
-    b = os.read(fd, 1 << 20)
-    if not b:
-        break
-    chunks.append(b)
-os.close(fd)
-if mem:
-    import resource
-    lim = mem << 20
-    res = resource.RLIMIT_DATA
-    if how == "as":
-        res = resource.RLIMIT_AS
-        with open("/proc/self/statm", "rb") as f:
-            lim += int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    resource.setrlimit(res, (lim, lim))
 import types
 m = types.ModuleType("__main__")
 m.__file__ = "checker.py"
