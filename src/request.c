@@ -339,6 +339,28 @@ checker_fields(struct request *r, json_object *obj, const struct config *cfg,
 	return 0;
 }
 
+/* The length of list, which must be an array of 1 to max elements (the
+ * field's name is also the word for them); 0 with e set otherwise. */
+static size_t
+array_length(json_object *list, const char *field, long max, struct llsr_err *e)
+{
+	size_t n;
+
+	if (!json_object_is_type(list, json_type_array)) {
+		err_set(e, 400, "invalid_field", "field '%s' must be an array",
+			field);
+		return 0;
+	}
+	n = json_object_array_length(list);
+	if (n == 0 || n > (size_t)max) {
+		err_set(e, 400, "invalid_field",
+			"field '%s' must hold 1 to %ld %s, not %zu", field, max,
+			field, n);
+		return 0;
+	}
+	return n;
+}
+
 /* The program cases of a request and their settings. A request with
  * "cases" runs its code as a program once per case; "tests", "stdin" and
  * "entry_point" mean something else and are refused next to it. */
@@ -379,15 +401,8 @@ parse_cases(struct request *r, json_object *obj, const struct config *cfg,
 				       "fields 'cases' and '%s' cannot be "
 				       "used together",
 				       other[i]);
-	if (!json_object_is_type(list, json_type_array))
-		return err_set(e, 400, "invalid_field",
-			       "field 'cases' must be an array");
-	n = json_object_array_length(list);
-	if (n == 0 || n > (size_t)cfg->max_cases)
-		return err_set(e, 400, "invalid_field",
-			       "field 'cases' must hold 1 to %ld cases, not "
-			       "%zu",
-			       cfg->max_cases, n);
+	if ((n = array_length(list, "cases", cfg->max_cases, e)) == 0)
+		return -1;
 	r->cases = calloc(n, sizeof(*r->cases));
 	if (!r->cases)
 		return err_set(e, 500, "internal_error", "out of memory");
@@ -729,15 +744,8 @@ parse_batch(struct request_set *rs, json_object *obj, const struct config *cfg,
 				utf8_quote(q, sizeof(q), key, strlen(key)));
 	}
 	list = json_object_object_get(obj, "submissions");
-	if (!json_object_is_type(list, json_type_array))
-		return err_set(e, 400, "invalid_field",
-			       "field 'submissions' must be an array");
-	n = json_object_array_length(list);
-	if (n == 0 || n > (size_t)cfg->max_batch)
-		return err_set(e, 400, "invalid_field",
-			       "field 'submissions' must hold 1 to %ld "
-			       "submissions, not %zu",
-			       cfg->max_batch, n);
+	if ((n = array_length(list, "submissions", cfg->max_batch, e)) == 0)
+		return -1;
 	rs->items = calloc(n, sizeof(*rs->items));
 	if (!rs->items)
 		return err_set(e, 500, "internal_error", "out of memory");
